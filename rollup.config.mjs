@@ -1,0 +1,42 @@
+import { copyFile, mkdir, readdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import resolve from '@rollup/plugin-node-resolve';
+import typescript from '@rollup/plugin-typescript';
+
+const require = createRequire(import.meta.url);
+const ortDist = dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
+const mpDir = join(dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm')), '../../@mediapipe/tasks-vision');
+
+/**
+ * Copies the runtimes' files next to the bundle, where the code finds them from import.meta.url:
+ * onnxruntime-web's plain-wasm and WebGPU (JSEP) builds, and MediaPipe's wasm.
+ */
+function copyRuntimes() {
+  const ort = ['ort.wasm.min.mjs', 'ort.webgpu.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'];
+  return {
+    name: 'copy-runtimes',
+    async writeBundle() {
+      await mkdir('dist/ort', { recursive: true });
+      await mkdir('dist/mediapipe/wasm', { recursive: true });
+      await Promise.all(ort.map((f) => copyFile(join(ortDist, f), join('dist/ort', f))));
+      await copyFile(join(mpDir, 'vision_bundle.mjs'), 'dist/mediapipe/vision_bundle.mjs');
+      for (const f of await readdir(join(mpDir, 'wasm'))) await copyFile(join(mpDir, 'wasm', f), join('dist/mediapipe/wasm', f));
+    },
+  };
+}
+
+const plugins = () => [resolve({ browser: true }), typescript({ tsconfig: './tsconfig.json', declaration: false, declarationDir: undefined, sourceMap: true })];
+
+export default [
+  {
+    input: 'src/index.ts',
+    output: { file: 'dist/cv-elements.js', format: 'es', sourcemap: true },
+    plugins: plugins(),
+  },
+  {
+    input: 'src/worker/inference-worker.ts',
+    output: { file: 'dist/inference-worker.js', format: 'es', sourcemap: true, inlineDynamicImports: true },
+    plugins: [...plugins(), copyRuntimes()],
+  },
+];

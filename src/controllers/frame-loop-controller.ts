@@ -1,0 +1,105 @@
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+
+/** A frame the loop hands to its host: the capture time and, for video, the media time. */
+export interface FrameTick {
+  now: number;
+  mediaTime: number;
+}
+
+/**
+ * Paces work to the source's frames (requestVideoFrameCallback for video, requestAnimationFrame
+ * otherwise), skips ticks while the host is busy (frames are dropped, never queued), honours max-fps,
+ * and stops while the host is paused, off-screen, disconnected or the tab is hidden.
+ */
+export class FrameLoopController implements ReactiveController {
+  /** Frames skipped because the previous one was still in the worker. */
+  dropped = 0;
+  private busy = false;
+  private visible = true;
+  private running = false;
+  private handle = 0;
+  private video: HTMLVideoElement | null = null;
+  private lastStart = -Infinity;
+  private io?: IntersectionObserver;
+  private readonly onVisibility = () => this.reschedule();
+
+  constructor(
+    private readonly host: ReactiveControllerHost & HTMLElement,
+    private readonly options: {
+      onFrame: (tick: FrameTick) => Promise<void>;
+      maxFps: () => number;
+      enabled: () => boolean;
+    },
+  ) {
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    document.addEventListener('visibilitychange', this.onVisibility);
+    this.io = new IntersectionObserver((entries) => {
+      this.visible = entries.some((e) => e.isIntersecting);
+      this.reschedule();
+    });
+    this.io.observe(this.host);
+  }
+
+  hostDisconnected(): void {
+    document.removeEventListener('visibilitychange', this.onVisibility);
+    this.io?.disconnect();
+    this.cancel();
+  }
+
+  /** Sets the video to follow (null: animation frames) and restarts pacing. */
+  follow(video: HTMLVideoElement | null): void {
+    this.cancel();
+    this.video = video;
+    this.reschedule();
+  }
+
+  get active(): boolean {
+    return this.options.enabled() && this.visible && !document.hidden && this.host.isConnected;
+  }
+
+  /** Call after anything that may start or stop the loop changed. */
+  reschedule(): void {
+    if (this.active && !this.running) {
+      this.running = true;
+      this.schedule();
+    } else if (!this.active) {
+      this.cancel();
+    }
+  }
+
+  private cancel() {
+    this.running = false;
+    if (!this.handle) return;
+    if (this.video && 'cancelVideoFrameCallback' in this.video) this.video.cancelVideoFrameCallback(this.handle);
+    else cancelAnimationFrame(this.handle);
+    this.handle = 0;
+  }
+
+  private schedule() {
+    if (!this.running) return;
+    const v = this.video;
+    if (v && 'requestVideoFrameCallback' in v) {
+      this.handle = v.requestVideoFrameCallback((now, meta) => this.tick(now, meta.mediaTime));
+    } else {
+      this.handle = requestAnimationFrame((now) => this.tick(now, now / 1000));
+    }
+  }
+
+  private tick(now: number, mediaTime: number) {
+    this.handle = 0;
+    if (!this.running) return;
+    this.schedule();
+    const fps = this.options.maxFps();
+    if (fps > 0 && now - this.lastStart < 1000 / fps - 2) return;
+    if (this.busy) {
+      this.dropped++;
+      return;
+    }
+    this.busy = true;
+    this.lastStart = now;
+    this.options.onFrame({ now, mediaTime }).finally(() => (this.busy = false));
+  }
+}

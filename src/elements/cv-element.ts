@@ -1,0 +1,481 @@
+import { LitElement, html, type PropertyValues, type TemplateResult } from 'lit';
+import { acquireCamera, parseResolution } from '../camera/camera-hub.js';
+import { FrameLoopController, type FrameTick } from '../controllers/frame-loop-controller.js';
+import { CvError, toCvError, type CvErrorDetail } from '../events/cv-error.js';
+import type { CvProgressDetail } from '../events/cv-progress.js';
+import type { CvReadyDetail } from '../events/cv-ready.js';
+import type { CvResultBase } from '../events/cv-result.js';
+import { loadCatalog, resolveModel, type CatalogEntry, type Precision, DEFAULT_CATALOG_URL } from '../models/catalog.js';
+import { resolveBackend, type BackendChoice } from '../runtime/select-backend.js';
+import type { BackendName } from '../runtime/types.js';
+import type { LoadSpec, PipelineRequest, PipelineResult } from '../worker/protocol.js';
+import { InferenceClient } from '../worker/worker-client.js';
+import { baseStyles } from './cv-element.styles.js';
+
+/** A model an element needs, by the role it plays in the task's pipeline. */
+export interface ModelNeed {
+  role: string;
+  /** Catalog name or URL. */
+  src: string;
+}
+
+/** Models loaded for the current attributes: role → worker key, plus what the pipeline was told. */
+export interface LoadedModels {
+  backend: BackendName;
+  keys: Record<string, string>;
+  entries: Record<string, CatalogEntry | null>;
+  client: InferenceClient;
+}
+
+const BACKENDS = ['auto', 'wasm', 'webgpu', 'mediapipe'];
+
+/**
+ * The base of every cv-* element: attributes common to all, the camera or source element, model
+ * loading with stale-load checks, the frame loop, events and the overlay stage. A task element says
+ * which models it needs, what request to send per frame, and how to paint the result.
+ *
+ * @event cv-progress - model bytes arriving: `{loaded, total, model}`
+ * @event cv-ready - models loaded: `{model, backend, threads, loadMs, precision, fromCache}`
+ * @event cv-result - a frame's result: `{frame, timestamp, latencyMs, inferenceMs, …task result}`
+ * @event cv-error - a fault, with `{code, message}`; the element keeps its last good state and recovers
+ * @csspart stage - the box holding the view and the overlays
+ * @csspart video - the live camera video
+ * @csspart view - the copy of a `source` image or canvas
+ * @csspart overlay - the canvas the result is drawn on
+ * @csspart error - the message shown for the last fault
+ */
+export abstract class CvElement<R extends PipelineResult = PipelineResult, Public extends object = object> extends LitElement {
+  static override styles = baseStyles;
+
+  static override properties = {
+    src: { type: String },
+    backend: { type: String },
+    source: { type: String },
+    facing: { type: String },
+    resolution: { type: String },
+    mirrored: { type: Boolean, reflect: true },
+    paused: { type: Boolean, reflect: true },
+    maxFps: { type: Number, attribute: 'max-fps' },
+    integrity: { type: String },
+    precision: { type: String },
+    catalog: { type: String },
+    errorMessage: { state: true },
+  };
+
+  /** Catalog name or URL of an .onnx file; each element has a default. */
+  declare src: string;
+  /** `auto` (WebGPU on a real GPU, else WASM), `wasm`, `webgpu`, or `mediapipe` where the task has it. */
+  declare backend: BackendChoice;
+  /** CSS selector of an `<img>`, `<video>` or `<canvas>` to read instead of the camera. */
+  declare source: string;
+  declare facing: 'user' | 'environment';
+  /** Camera resolution asked for, `640x480` by default. */
+  declare resolution: string;
+  /** Show the view as in a mirror (labels stay readable). */
+  declare mirrored: boolean;
+  declare paused: boolean;
+  /** Upper bound on frames sent to the model per second; 0 = every frame the model can take. */
+  declare maxFps: number;
+  /** Subresource-integrity hash of the model file (`sha256-…`); catalog models are pinned already. */
+  declare integrity: string;
+  /** Force a model variant: `int8`, `fp16` or `fp32`; empty picks by backend. */
+  declare precision: Precision | '';
+  /** URL of a models catalog.json; the package's own by default. */
+  declare catalog: string;
+  protected declare errorMessage: string;
+
+  /** The latest result, as in the last `cv-result`. */
+  result: (CvResultBase & Public) | null = null;
+  /** Live figures for a readout: results per second, latency, inference time and dropped frames. */
+  readonly stats = { fps: 0, latencyMs: 0, inferenceMs: 0, dropped: 0, frames: 0 };
+
+  protected models: LoadedModels | null = null;
+  protected readonly loop: FrameLoopController;
+  protected frameSize = { width: 0, height: 0 };
+  private loadToken = 0;
+  private sourceToken = 0;
+  private releaseCamera: (() => void) | null = null;
+  private sourceEl: HTMLImageElement | HTMLVideoElement | HTMLCanvasElement | null = null;
+  private stopped = false;
+  private frameCount = 0;
+  private fpsWindow: number[] = [];
+  private sourceRetry = 0;
+  private readonly onSourceLoad = () => {
+    this.clearError('source-unavailable');
+    void this.processStill();
+  };
+  private readonly onSourceError = () =>
+    this.fail(new CvError('source-unavailable', `The source image "${this.source}" failed to load`));
+
+  constructor() {
+    super();
+    this.src = '';
+    this.backend = 'auto';
+    this.source = '';
+    this.facing = 'user';
+    this.resolution = '640x480';
+    this.mirrored = false;
+    this.paused = false;
+    this.maxFps = 0;
+    this.integrity = '';
+    this.precision = '';
+    this.catalog = '';
+    this.errorMessage = '';
+    this.loop = new FrameLoopController(this, {
+      onFrame: (tick) => this.processFrame(tick),
+      maxFps: () => this.maxFps,
+      enabled: () => !this.paused && !this.stopped && this.models !== null && this.sourceEl !== null && !(this.sourceEl instanceof HTMLImageElement),
+    });
+  }
+
+  // ---- what a task element provides ----------------------------------------------------------
+
+  /** Models to load for the current attributes. */
+  protected abstract modelNeeds(): ModelNeed[];
+  /** Attribute names (besides the common ones) whose change means other models. */
+  protected modelAttributes(): string[] {
+    return [];
+  }
+  /** The request for one frame, given the loaded models. */
+  protected abstract buildRequest(models: LoadedModels): PipelineRequest;
+  /** Paints a result on the overlay; called on the main thread, so keep it light. */
+  protected abstract paint(result: R): void;
+  /** The part of a result that goes into `cv-result` and `element.result`. */
+  protected abstract publicResult(result: R): Public;
+  /** Extra template inside the stage (overlays, controls). */
+  protected renderExtras(): TemplateResult | string {
+    return '';
+  }
+
+  // ---- public methods --------------------------------------------------------------------------
+
+  /** Starts (or restarts after `stop()`) the camera or source and the frame loop. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.connectSource();
+  }
+
+  /** Stops the frame loop and lets go of the camera; models stay loaded for a quick `start()`. */
+  stop(): void {
+    this.stopped = true;
+    this.disconnectSource();
+    this.loop.reschedule();
+  }
+
+  /** The current frame with the overlay drawn on it, as a PNG. */
+  async snapshot(): Promise<Blob> {
+    const { width, height } = this.frameSize;
+    if (!width || !height || !this.sourceEl) throw new CvError('no-frame', 'There is no frame to take a snapshot of yet');
+    const canvas = new OffscreenCanvas(width, height);
+    const ctx = canvas.getContext('2d')!;
+    for (const layer of this.snapshotLayers()) ctx.drawImage(layer, 0, 0, width, height);
+    return canvas.convertToBlob({ type: 'image/png' });
+  }
+
+  /** What a snapshot stacks, bottom first. */
+  protected snapshotLayers(): CanvasImageSource[] {
+    const layers: CanvasImageSource[] = [this.sourceEl!];
+    const overlay = this.renderRoot.querySelector<HTMLCanvasElement>('canvas[part~="overlay"]');
+    if (overlay) layers.push(overlay);
+    return layers;
+  }
+
+  // ---- lifecycle -------------------------------------------------------------------------------
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (!this.hasUpdated) return;
+    void this.reloadModels();
+    if (!this.stopped) void this.connectSource();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.disconnectSource();
+    this.releaseModels(this.models);
+    this.models = null;
+    this.loadToken++;
+  }
+
+  protected override willUpdate(changed: PropertyValues): void {
+    if ((changed.has('backend') || !this.hasUpdated) && !BACKENDS.includes(this.backend)) {
+      this.fail(new CvError('bad-attribute', `backend must be one of ${BACKENDS.join(', ')}; got "${this.backend}"`));
+    }
+  }
+
+  protected override updated(changed: PropertyValues): void {
+    const modelKeys = ['src', 'backend', 'integrity', 'precision', 'catalog', ...this.modelAttributes()];
+    if (modelKeys.some((k) => changed.has(k))) void this.reloadModels();
+    if (['source', 'facing', 'resolution'].some((k) => changed.has(k)) && !this.stopped) void this.connectSource();
+    if (changed.has('paused') || changed.has('maxFps')) {
+      this.loop.reschedule();
+      if (!this.paused) void this.processStill();
+    }
+  }
+
+  override render(): TemplateResult {
+    const { width, height } = this.frameSize;
+    return html`
+      <div part="stage" class="stage ${this.mirrored ? 'mirrored' : ''}" style=${width ? `aspect-ratio: ${width} / ${height}` : ''}>
+        <video part="video" muted playsinline ?hidden=${!!this.source}></video>
+        <canvas part="view" ?hidden=${!this.source}></canvas>
+        ${this.renderExtras()}
+        <canvas part="overlay" class="overlay"></canvas>
+        <div part="error" class="error" role="alert" ?hidden=${!this.errorMessage}>${this.errorMessage}</div>
+      </div>
+    `;
+  }
+
+  // ---- models ----------------------------------------------------------------------------------
+
+  /** Resolves a catalog name or URL into what the worker needs. */
+  protected async loadSpecFor(src: string, backend: BackendName): Promise<{ spec: LoadSpec; entry: CatalogEntry | null; precision: Precision | null }> {
+    const resolved = await resolveModel(src, backend, { catalogUrl: this.catalog || DEFAULT_CATALOG_URL, precision: this.precision, integrity: this.integrity || null });
+    const entry = resolved.entry;
+    const range = (entry?.outputs?.[0] as { range?: [number, number] } | undefined)?.range;
+    return {
+      spec: { url: resolved.url, sha256: resolved.sha256, input: entry?.input ?? null, labels: entry?.labels ?? null, ...(range ? { outputRange: range } : {}) },
+      entry,
+      precision: resolved.precision,
+    };
+  }
+
+  /** Expands catalog entries made of parts (a VAE's encoder and decoder) into one need per part. */
+  private async expandNeeds(needs: ModelNeed[]): Promise<ModelNeed[]> {
+    const out: ModelNeed[] = [];
+    for (const need of needs) {
+      if (/\.onnx(\?|#|$)/i.test(need.src) || need.src.includes('/')) {
+        out.push(need);
+        continue;
+      }
+      const catalog = await loadCatalog(this.catalog || DEFAULT_CATALOG_URL);
+      const parts = catalog.models[need.src]?.parts;
+      if (parts) for (const [role, name] of Object.entries(parts)) out.push({ role, src: name });
+      else out.push(need);
+    }
+    return out;
+  }
+
+  private async reloadModels(): Promise<void> {
+    if (!this.isConnected) return;
+    const token = ++this.loadToken;
+    const t0 = performance.now();
+    const client: { c: InferenceClient | null } = { c: null };
+    const acquired: string[] = [];
+    try {
+      const backend = await resolveBackend(this.backend);
+      if (backend === 'mediapipe') {
+        throw new CvError('backend-unavailable', `backend="mediapipe" is not available for <${this.localName}> yet; use auto, wasm or webgpu`);
+      }
+      const needs = await this.expandNeeds(this.modelNeeds());
+      if (token !== this.loadToken) return;
+      client.c = InferenceClient.for(backend);
+      const keys: Record<string, string> = {};
+      const entries: Record<string, CatalogEntry | null> = {};
+      let threads = 1;
+      let fromCache = true;
+      let precision: string | null = null;
+      await Promise.all(
+        needs.map(async (need) => {
+          const { spec, entry, precision: p } = await this.loadSpecFor(need.src, backend);
+          const key = `${spec.url}#${spec.sha256 ?? ''}`;
+          const loaded = await client.c!.load(key, spec, (loaded, total) =>
+            token === this.loadToken && this.emit<CvProgressDetail>('cv-progress', { loaded, total, model: need.src }),
+          );
+          acquired.push(key);
+          keys[need.role] = key;
+          entries[need.role] = entry;
+          threads = loaded.threads;
+          fromCache &&= loaded.fromCache;
+          precision ??= p;
+        }),
+      );
+      if (token !== this.loadToken) {
+        acquired.forEach((k) => client.c!.release(k));
+        return;
+      }
+      const previous = this.models;
+      this.models = { backend, keys, entries, client: client.c };
+      this.releaseModels(previous);
+      this.clearError();
+      const detail: CvReadyDetail = { model: this.src || this.modelNeeds().map((n) => n.src).join('+'), backend, threads, loadMs: performance.now() - t0, precision, fromCache };
+      this.emit('cv-ready', detail);
+      this.loop.reschedule();
+      void this.processStill();
+    } catch (e) {
+      acquired.forEach((k) => client.c?.release(k));
+      if (token === this.loadToken) this.fail(toCvError(e, 'model-fetch'));
+    }
+  }
+
+  private releaseModels(models: LoadedModels | null) {
+    if (!models) return;
+    for (const key of Object.values(models.keys)) models.client.release(key);
+  }
+
+  // ---- source ----------------------------------------------------------------------------------
+
+  private get video(): HTMLVideoElement {
+    return this.renderRoot.querySelector('video')!;
+  }
+
+  private disconnectSource() {
+    this.sourceToken++;
+    clearTimeout(this.sourceRetry);
+    this.releaseCamera?.();
+    this.releaseCamera = null;
+    if (this.sourceEl instanceof HTMLImageElement) {
+      this.sourceEl.removeEventListener('load', this.onSourceLoad);
+      this.sourceEl.removeEventListener('error', this.onSourceError);
+    }
+    if (this.hasUpdated) this.video.srcObject = null;
+    this.sourceEl = null;
+    this.loop.follow(null);
+  }
+
+  private async connectSource(): Promise<void> {
+    await this.updateComplete;
+    this.disconnectSource();
+    if (!this.isConnected || this.stopped) return;
+    const token = this.sourceToken;
+    try {
+      if (this.source) {
+        const root = this.getRootNode() as Document | ShadowRoot;
+        const el = (root.querySelector?.(this.source) ?? document.querySelector(this.source)) as Element | null;
+        if (!el) {
+          // The element may be added later: look again shortly, and say why nothing shows meanwhile.
+          this.sourceRetry = window.setTimeout(() => token === this.sourceToken && void this.connectSource(), 500);
+          throw new CvError('source-not-found', `source="${this.source}" matches no element on the page`);
+        }
+        if (!(el instanceof HTMLImageElement || el instanceof HTMLVideoElement || el instanceof HTMLCanvasElement)) {
+          throw new CvError('bad-attribute', `source must select an <img>, <video> or <canvas>; "${this.source}" is a <${el.localName}>`);
+        }
+        this.sourceEl = el;
+        if (el instanceof HTMLImageElement) {
+          el.addEventListener('load', this.onSourceLoad);
+          el.addEventListener('error', this.onSourceError);
+          if (el.complete && el.naturalWidth === 0 && el.src) this.onSourceError();
+          this.loop.follow(null);
+          void this.processStill();
+        } else {
+          this.loop.follow(el instanceof HTMLVideoElement ? el : null);
+        }
+        this.clearError('source-not-found');
+        return;
+      }
+      const { width, height } = parseResolution(this.resolution);
+      const cam = await acquireCamera({ facing: this.facing === 'environment' ? 'environment' : 'user', width, height });
+      if (token !== this.sourceToken) {
+        cam.release();
+        return;
+      }
+      this.releaseCamera = cam.release;
+      const video = this.video;
+      video.srcObject = cam.stream;
+      await video.play().catch(() => {});
+      if (token !== this.sourceToken) return;
+      this.sourceEl = video;
+      this.clearError('camera');
+      this.loop.follow(video);
+    } catch (e) {
+      if (token === this.sourceToken) this.fail(toCvError(e, 'camera-unavailable'));
+    }
+  }
+
+  // ---- frames ----------------------------------------------------------------------------------
+
+  /** Runs the model once on a still source (an image), when there is one and nothing else drives it. */
+  protected async processStill(): Promise<void> {
+    if (this.sourceEl instanceof HTMLImageElement && this.models && !this.paused && !this.stopped) {
+      await this.processFrame({ now: performance.now(), mediaTime: 0 });
+    }
+  }
+
+  private async grab(el: HTMLImageElement | HTMLVideoElement | HTMLCanvasElement, mediaTime: number): Promise<VideoFrame | ImageBitmap | null> {
+    if (el instanceof HTMLVideoElement) {
+      if (el.readyState < 2 || !el.videoWidth) return null;
+      this.setFrameSize(el.videoWidth, el.videoHeight);
+      return new VideoFrame(el, { timestamp: Math.round(mediaTime * 1e6) });
+    }
+    if (el instanceof HTMLImageElement && (!el.complete || !el.naturalWidth)) return null;
+    const w = el instanceof HTMLImageElement ? el.naturalWidth : el.width;
+    const h = el instanceof HTMLImageElement ? el.naturalHeight : el.height;
+    if (!w || !h) return null;
+    this.setFrameSize(w, h);
+    const view = this.renderRoot.querySelector<HTMLCanvasElement>('canvas[part~="view"]')!;
+    if (view.width !== w || view.height !== h) Object.assign(view, { width: w, height: h });
+    view.getContext('2d')!.drawImage(el, 0, 0);
+    return createImageBitmap(el);
+  }
+
+  private setFrameSize(width: number, height: number) {
+    if (this.frameSize.width === width && this.frameSize.height === height) return;
+    this.frameSize = { width, height };
+    const overlay = this.renderRoot.querySelector<HTMLCanvasElement>('canvas[part~="overlay"]');
+    if (overlay) Object.assign(overlay, { width, height });
+    this.requestUpdate();
+  }
+
+  private async processFrame(tick: FrameTick): Promise<void> {
+    const models = this.models;
+    const el = this.sourceEl;
+    if (!models || !el) return;
+    let frame: VideoFrame | ImageBitmap | null = null;
+    try {
+      frame = await this.grab(el, tick.mediaTime);
+      if (!frame) return;
+      const request = this.buildRequest(models);
+      const sent = frame;
+      frame = null; // the worker owns and closes it now
+      const { result, inferenceMs } = await models.client.run(request, sent);
+      if (this.models !== models || !this.isConnected) return;
+      this.paint(result as R);
+      const latencyMs = performance.now() - tick.now;
+      this.frameCount++;
+      this.updateStats(latencyMs, inferenceMs);
+      const detail = { frame: this.frameCount, timestamp: tick.now, latencyMs, inferenceMs, ...this.publicResult(result as R) } as CvResultBase & Public;
+      this.result = detail;
+      this.clearError('inference');
+      this.emit('cv-result', detail);
+    } catch (e) {
+      frame?.close();
+      if (this.models === models) this.fail(toCvError(e, 'inference'));
+    }
+  }
+
+  private updateStats(latencyMs: number, inferenceMs: number) {
+    const now = performance.now();
+    this.fpsWindow.push(now);
+    while (this.fpsWindow.length && this.fpsWindow[0]! < now - 1000) this.fpsWindow.shift();
+    const s = this.stats as { -readonly [K in keyof CvElement['stats']]: number };
+    s.fps = this.fpsWindow.length;
+    s.latencyMs = latencyMs;
+    s.inferenceMs = inferenceMs;
+    s.dropped = this.loop.dropped;
+    s.frames = this.frameCount;
+  }
+
+  // ---- events and errors -----------------------------------------------------------------------
+
+  protected emit<T>(type: string, detail: T): void {
+    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  }
+
+  private errorCode = '';
+
+  /** Shows the fault in the element and fires `cv-error`; what was running keeps running. */
+  protected fail(err: CvError): void {
+    this.errorCode = err.code;
+    this.errorMessage = err.message;
+    const detail: CvErrorDetail = { code: err.code, message: err.message };
+    this.emit('cv-error', detail);
+  }
+
+  /** Clears the shown fault, or only one whose code starts with `prefix`. */
+  protected clearError(prefix = ''): void {
+    if (this.errorMessage && this.errorCode.startsWith(prefix)) {
+      this.errorMessage = '';
+      this.errorCode = '';
+    }
+  }
+}

@@ -1,0 +1,18 @@
+/** Every model the element needs is loaded and the first frame can run. */
+export interface CvReadyDetail {
+  model: string;
+  backend: 'wasm' | 'webgpu' | 'mediapipe';
+  /** wasm threads (1 without cross-origin isolation). */
+  threads: number;
+  /** Milliseconds from the start of the load to ready. */
+  loadMs: number;
+  /** Which file variant runs: int8, fp16, fp32, or null for a URL `src`. */
+  precision: string | null;
+  fromCache: boolean;
+}
+export type CvReadyEvent = CustomEvent<CvReadyDetail>;
+declare global {
+  interface HTMLElementEventMap {
+    'cv-ready': CvReadyEvent;
+  }
+}

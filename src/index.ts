@@ -1,0 +1,16 @@
+export { CvClassify } from './elements/cv-classify/cv-classify.js';
+export { CvSegment } from './elements/cv-segment/cv-segment.js';
+export { CvGenerate } from './elements/cv-generate/cv-generate.js';
+export { CvElement } from './elements/cv-element.js';
+export type { ClassifyOutput } from './elements/cv-classify/cv-classify.component.js';
+export type { SegmentOutput } from './elements/cv-segment/cv-segment.component.js';
+export type { GenerateOutput } from './elements/cv-generate/cv-generate.component.js';
+export type { CvErrorDetail, CvErrorEvent } from './events/cv-error.js';
+export { CvError } from './events/cv-error.js';
+export type { CvProgressDetail, CvProgressEvent } from './events/cv-progress.js';
+export type { CvReadyDetail, CvReadyEvent } from './events/cv-ready.js';
+export type { CvResultBase, CvResultEvent } from './events/cv-result.js';
+export type { Catalog, CatalogEntry, Precision } from './models/catalog.js';
+export type { Label } from './tasks/classify/labels.js';
+export { InferenceClient } from './worker/worker-client.js';
+export { liveCameraStreams } from './camera/camera-hub.js';

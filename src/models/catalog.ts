@@ -1,0 +1,122 @@
+import type { ImageInputSpec } from '../tasks/shared/tensor-spec.js';
+
+export type Precision = 'fp32' | 'int8' | 'fp16';
+
+export interface CatalogVariant {
+  /** Path relative to the catalog file. */
+  file: string;
+  sha256: string;
+  bytes: number;
+  verify?: Record<string, unknown>;
+  /** false when the variant missed its accuracy bar and must be asked for by name. */
+  default?: boolean;
+}
+
+export interface CatalogEntry {
+  task: string;
+  source?: Record<string, string>;
+  input: ImageInputSpec;
+  outputs: Array<{ name: string; shape: Array<number | string>; meaning?: string }>;
+  labels: string[] | null;
+  notes?: unknown;
+  variants: Partial<Record<Precision, CatalogVariant>>;
+  /** Models made of several graphs (a VAE's encoder and decoder) name their parts here. */
+  parts?: Record<string, string>;
+}
+
+export interface Catalog {
+  version: number;
+  models: Record<string, CatalogEntry>;
+}
+
+/** A model ready to load: where its bytes are, what they must hash to, and how to feed it. */
+export interface ResolvedModel {
+  name: string;
+  url: string;
+  sha256: string | null;
+  precision: Precision | null;
+  entry: CatalogEntry | null;
+}
+
+/** The catalog that ships with the package, found next to the module, never on a CDN. */
+export const DEFAULT_CATALOG_URL = new URL('../models/catalog.json', import.meta.url).href;
+
+const catalogs = new Map<string, Promise<Catalog>>();
+
+export function loadCatalog(url = DEFAULT_CATALOG_URL): Promise<Catalog> {
+  let p = catalogs.get(url);
+  if (!p) {
+    p = fetch(url).then(async (res) => {
+      if (!res.ok) throw new Error(`Model catalog ${url} answered HTTP ${res.status}`);
+      return (await res.json()) as Catalog;
+    });
+    p.catch(() => catalogs.delete(url));
+    catalogs.set(url, p);
+  }
+  return p;
+}
+
+/** int8 for WASM (QLinear kernels), fp16 for WebGPU, fp32 otherwise or when the wanted one is missing. */
+export function pickPrecision(entry: CatalogEntry, backend: 'wasm' | 'webgpu', wanted?: Precision | ''): Precision {
+  if (wanted) {
+    if (!entry.variants[wanted]) throw new Error(`This model has no ${wanted} variant (it has ${Object.keys(entry.variants).join(', ')})`);
+    return wanted;
+  }
+  const order: Precision[] = backend === 'webgpu' ? ['fp16', 'fp32', 'int8'] : ['int8', 'fp32', 'fp16'];
+  for (const p of order) {
+    const v = entry.variants[p];
+    if (v && v.default !== false) return p;
+  }
+  const any = Object.keys(entry.variants)[0] as Precision | undefined;
+  if (!any) throw new Error('This catalog entry lists no model files');
+  return any;
+}
+
+/** True when `src` names a model file rather than a catalog entry. */
+export function isModelUrl(src: string): boolean {
+  return /\.onnx(\?|#|$)/i.test(src) || /^(https?:|blob:|data:|\.{0,2}\/)/.test(src);
+}
+
+/**
+ * Resolves a `src` attribute (catalog name or URL) to loadable models. Part names (`encoder`, `decoder`)
+ * are resolved too, so a caller gets every graph a pipeline needs.
+ */
+export async function resolveModel(
+  src: string,
+  backend: 'wasm' | 'webgpu',
+  opts: { catalogUrl?: string; precision?: Precision | ''; integrity?: string | null } = {},
+): Promise<ResolvedModel> {
+  if (isModelUrl(src)) {
+    return { name: src, url: new URL(src, document.baseURI).href, sha256: parseIntegrity(opts.integrity), precision: null, entry: null };
+  }
+  const catalogUrl = opts.catalogUrl || DEFAULT_CATALOG_URL;
+  const catalog = await loadCatalog(catalogUrl);
+  const entry = catalog.models[src];
+  if (!entry) {
+    throw Object.assign(new Error(`"${src}" is not in the model catalog. Known models: ${Object.keys(catalog.models).join(', ')}`), {
+      code: 'model-not-found',
+    });
+  }
+  if (entry.parts) return { name: src, url: '', sha256: null, precision: null, entry };
+  const precision = pickPrecision(entry, backend, opts.precision);
+  const variant = entry.variants[precision]!;
+  return {
+    name: src,
+    url: new URL(variant.file, catalogUrl).href,
+    sha256: parseIntegrity(opts.integrity) ?? variant.sha256,
+    precision,
+    entry,
+  };
+}
+
+/** Accepts `sha256-<base64>` (Subresource Integrity) or a hex digest; returns lowercase hex. */
+export function parseIntegrity(integrity: string | null | undefined): string | null {
+  if (!integrity) return null;
+  const value = integrity.trim();
+  if (/^[0-9a-f]{64}$/i.test(value)) return value.toLowerCase();
+  const m = /^sha256-([A-Za-z0-9+/=_-]+)$/.exec(value);
+  if (!m) throw Object.assign(new Error(`integrity must be "sha256-<base64>" or a 64-digit hex sha256, got "${value}"`), { code: 'bad-attribute' });
+  const bin = atob(m[1]!.replace(/-/g, '+').replace(/_/g, '/'));
+  if (bin.length !== 32) throw Object.assign(new Error(`integrity digest is ${bin.length} bytes, a sha256 has 32`), { code: 'bad-attribute' });
+  return Array.from(bin, (c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join('');
+}

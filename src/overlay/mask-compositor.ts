@@ -1,0 +1,168 @@
+/**
+ * Composites a segmentation mask with the live frame on the GPU (WebGL2): tint the person (`mask`),
+ * blur the background (`blur`, from the frame's mip chain), or put an image or colour behind (`replace`).
+ * The frame never comes back to the CPU.
+ */
+export type SegmentEffect = 'mask' | 'blur' | 'replace' | 'none';
+
+const VERT = `#version 300 es
+in vec2 pos;
+out vec2 uv;
+void main() {
+  uv = vec2(pos.x * 0.5 + 0.5, 0.5 - pos.y * 0.5);
+  gl_Position = vec4(pos, 0.0, 1.0);
+}`;
+
+const FRAG = `#version 300 es
+precision mediump float;
+in vec2 uv;
+out vec4 color;
+uniform sampler2D frame;
+uniform sampler2D mask;
+uniform sampler2D bg;
+uniform int effect;
+uniform int bgIsImage;
+uniform float threshold;
+uniform float opacity;
+uniform vec3 tint;
+uniform vec3 bgColor;
+uniform vec2 texel;
+vec3 blurred(vec2 p) {
+  // Mip level 3 is already an 8×8 box average; a ring of taps on it hides the box edges.
+  vec3 sum = textureLod(frame, p, 3.0).rgb * 2.0;
+  for (int i = 0; i < 8; i++) {
+    float a = float(i) * 0.785398;
+    sum += textureLod(frame, p + vec2(cos(a), sin(a)) * texel * 14.0, 3.0).rgb;
+  }
+  return sum / 10.0;
+}
+void main() {
+  vec3 f = texture(frame, uv).rgb;
+  float m = texture(mask, uv).r;
+  float a = smoothstep(threshold - 0.15, threshold + 0.15, m);
+  if (effect == 0) {
+    color = vec4(mix(f, tint, a * opacity), 1.0);
+  } else if (effect == 1) {
+    color = vec4(mix(blurred(uv), f, a), 1.0);
+  } else {
+    vec3 b = bgIsImage == 1 ? texture(bg, uv).rgb : bgColor;
+    color = vec4(mix(b, f, a), 1.0);
+  }
+}`;
+
+export class MaskCompositor {
+  private gl: WebGL2RenderingContext;
+  private program: WebGLProgram;
+  private tex: { frame: WebGLTexture; mask: WebGLTexture; bg: WebGLTexture };
+  private loc: Record<string, WebGLUniformLocation | null> = {};
+  private bgIsImage = false;
+  private bgColor: [number, number, number] = [0, 0, 0];
+
+  /** Throws when the canvas cannot give a WebGL2 context; the caller falls back to 2D. */
+  constructor(readonly canvas: HTMLCanvasElement) {
+    const gl = canvas.getContext('webgl2', { premultipliedAlpha: false, preserveDrawingBuffer: true });
+    if (!gl) throw new Error('WebGL2 is not available');
+    this.gl = gl;
+    this.program = this.link(VERT, FRAG);
+    gl.useProgram(this.program);
+    for (const name of ['frame', 'mask', 'bg', 'effect', 'bgIsImage', 'threshold', 'opacity', 'tint', 'bgColor', 'texel']) {
+      this.loc[name] = gl.getUniformLocation(this.program, name);
+    }
+    const buf = gl.createBuffer();
+    gl.bindBuffer(gl.ARRAY_BUFFER, buf);
+    gl.bufferData(gl.ARRAY_BUFFER, new Float32Array([-1, -1, 1, -1, -1, 1, 1, 1]), gl.STATIC_DRAW);
+    const at = gl.getAttribLocation(this.program, 'pos');
+    gl.enableVertexAttribArray(at);
+    gl.vertexAttribPointer(at, 2, gl.FLOAT, false, 0, 0);
+    const make = (unit: number, mip: boolean) => {
+      const t = gl.createTexture()!;
+      gl.activeTexture(gl.TEXTURE0 + unit);
+      gl.bindTexture(gl.TEXTURE_2D, t);
+      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, mip ? gl.LINEAR_MIPMAP_LINEAR : gl.LINEAR);
+      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.LINEAR);
+      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
+      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
+      return t;
+    };
+    this.tex = { frame: make(0, true), mask: make(1, false), bg: make(2, false) };
+    gl.uniform1i(this.loc.frame!, 0);
+    gl.uniform1i(this.loc.mask!, 1);
+    gl.uniform1i(this.loc.bg!, 2);
+  }
+
+  private link(vs: string, fs: string): WebGLProgram {
+    const gl = this.gl;
+    const shader = (type: number, src: string) => {
+      const s = gl.createShader(type)!;
+      gl.shaderSource(s, src);
+      gl.compileShader(s);
+      if (!gl.getShaderParameter(s, gl.COMPILE_STATUS)) throw new Error(`Shader: ${gl.getShaderInfoLog(s)}`);
+      return s;
+    };
+    const p = gl.createProgram()!;
+    gl.attachShader(p, shader(gl.VERTEX_SHADER, vs));
+    gl.attachShader(p, shader(gl.FRAGMENT_SHADER, fs));
+    gl.linkProgram(p);
+    if (!gl.getProgramParameter(p, gl.LINK_STATUS)) throw new Error(`Program: ${gl.getProgramInfoLog(p)}`);
+    return p;
+  }
+
+  /** Background for `replace`: an image, or a CSS colour already parsed to 0..1 RGB. */
+  setBackground(bg: TexImageSource | [number, number, number]): void {
+    const gl = this.gl;
+    if (Array.isArray(bg)) {
+      this.bgIsImage = false;
+      this.bgColor = bg;
+      return;
+    }
+    gl.activeTexture(gl.TEXTURE2);
+    gl.bindTexture(gl.TEXTURE_2D, this.tex.bg);
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, gl.RGBA, gl.UNSIGNED_BYTE, bg);
+    this.bgIsImage = true;
+  }
+
+  /** Uploads a new mask (bytes 0..255, width×height). */
+  setMask(mask: Uint8Array, width: number, height: number): void {
+    const gl = this.gl;
+    gl.activeTexture(gl.TEXTURE1);
+    gl.bindTexture(gl.TEXTURE_2D, this.tex.mask);
+    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.R8, width, height, 0, gl.RED, gl.UNSIGNED_BYTE, mask);
+  }
+
+  /** Draws the current frame through the effect. */
+  draw(frame: TexImageSource, width: number, height: number, effect: SegmentEffect, threshold: number, opacity: number): void {
+    const gl = this.gl;
+    if (this.canvas.width !== width || this.canvas.height !== height) Object.assign(this.canvas, { width, height });
+    gl.viewport(0, 0, width, height);
+    gl.activeTexture(gl.TEXTURE0);
+    gl.bindTexture(gl.TEXTURE_2D, this.tex.frame);
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, gl.RGBA, gl.UNSIGNED_BYTE, frame);
+    if (effect === 'blur') gl.generateMipmap(gl.TEXTURE_2D);
+    gl.uniform1i(this.loc.effect!, effect === 'mask' ? 0 : effect === 'blur' ? 1 : 2);
+    gl.uniform1i(this.loc.bgIsImage!, this.bgIsImage ? 1 : 0);
+    gl.uniform1f(this.loc.threshold!, threshold);
+    gl.uniform1f(this.loc.opacity!, opacity);
+    gl.uniform3f(this.loc.tint!, 0.2, 0.85, 0.55);
+    gl.uniform3f(this.loc.bgColor!, ...this.bgColor);
+    gl.uniform2f(this.loc.texel!, 1 / width, 1 / height);
+    gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
+  }
+
+  dispose(): void {
+    const gl = this.gl;
+    Object.values(this.tex).forEach((t) => gl.deleteTexture(t));
+    gl.deleteProgram(this.program);
+  }
+}
+
+/** Parses any CSS colour to 0..1 RGB using the browser's own parser. */
+export function cssColorToRgb(color: string): [number, number, number] | null {
+  const ctx = new OffscreenCanvas(1, 1).getContext('2d')!;
+  ctx.fillStyle = '#010203';
+  ctx.fillStyle = color;
+  if (ctx.fillStyle === '#010203' && color.trim().toLowerCase() !== '#010203') return null;
+  ctx.fillRect(0, 0, 1, 1);
+  const [r, g, b] = ctx.getImageData(0, 0, 1, 1).data;
+  return [r! / 255, g! / 255, b! / 255];
+}

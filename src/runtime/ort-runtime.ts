@@ -1,0 +1,76 @@
+import type * as Ort from 'onnxruntime-web';
+import type { BackendName, InferenceRuntime, InferenceSession, Tensor } from './types.js';
+
+/**
+ * onnxruntime-web behind the runtime interface. The plain wasm build (≈14 MB) serves WASM; the JSEP
+ * build (≈28 MB, WebGPU + WASM kernels) is loaded only for WebGPU. Both are copied next to our module
+ * by the build and found from `base`, never from a CDN.
+ */
+export async function createOrtRuntime(backend: BackendName, base: string, maxThreads: number): Promise<InferenceRuntime> {
+  const file = backend === 'webgpu' ? 'ort.webgpu.min.mjs' : 'ort.wasm.min.mjs';
+  const ort = (await import(/* @vite-ignore */ new URL(file, base).href)) as typeof Ort;
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  const cores = (globalThis.navigator?.hardwareConcurrency as number | undefined) ?? 2;
+  const threads = isolated ? Math.max(1, Math.min(maxThreads, cores)) : 1;
+  ort.env.wasm.wasmPaths = base;
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.proxy = false; // we are already off the main thread
+  ort.env.logLevel = 'error';
+  if (backend === 'webgpu') {
+    const gpu = (globalThis.navigator as Navigator & { gpu?: GPU }).gpu;
+    if (!gpu) throw Object.assign(new Error('WebGPU is not available in this browser'), { code: 'backend-unavailable' });
+  }
+
+  return {
+    backend,
+    threads,
+    async createSession(model: Uint8Array): Promise<InferenceSession> {
+      const session = await ort.InferenceSession.create(model, {
+        executionProviders: [backend],
+        graphOptimizationLevel: 'all',
+      });
+      const inputDims: Record<string, number[]> = {};
+      const meta = (session as unknown as { inputMetadata?: Array<{ name: string; isTensor: boolean; shape?: Array<number | string> }> })
+        .inputMetadata;
+      for (const m of meta ?? []) {
+        if (m.isTensor && m.shape) inputDims[m.name] = m.shape.map((d) => (typeof d === 'number' ? d : -1));
+      }
+      return {
+        inputNames: session.inputNames,
+        outputNames: session.outputNames,
+        inputDims,
+        async run(feeds: Record<string, Tensor>) {
+          const ortFeeds: Record<string, Ort.Tensor> = {};
+          for (const [name, t] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', t.data, t.dims);
+          const out = await session.run(ortFeeds);
+          const result: Record<string, Tensor> = {};
+          for (const [name, t] of Object.entries(out)) {
+            result[name] = { data: toFloat32(t), dims: [...t.dims] };
+            t.dispose();
+          }
+          return result;
+        },
+        release: () => session.release(),
+      };
+    },
+  };
+}
+
+function toFloat32(t: Ort.Tensor): Float32Array {
+  const d = t.data;
+  if (d instanceof Float32Array) return d;
+  if (t.type === 'float16' && d instanceof Uint16Array) return halfToFloat(d);
+  return Float32Array.from(d as ArrayLike<number>);
+}
+
+function halfToFloat(h: Uint16Array): Float32Array {
+  const out = new Float32Array(h.length);
+  for (let i = 0; i < h.length; i++) {
+    const v = h[i]!;
+    const s = v & 0x8000 ? -1 : 1;
+    const e = (v >> 10) & 0x1f;
+    const f = v & 0x3ff;
+    out[i] = e === 0 ? s * 2 ** -14 * (f / 1024) : e === 31 ? (f ? NaN : s * Infinity) : s * 2 ** (e - 15) * (1 + f / 1024);
+  }
+  return out;
+}

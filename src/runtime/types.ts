@@ -1,0 +1,24 @@
+/** The one interface every inference engine sits behind. Nothing here touches the DOM. */
+
+export type BackendName = 'wasm' | 'webgpu';
+
+export interface Tensor {
+  data: Float32Array;
+  dims: number[];
+}
+
+export interface InferenceSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /** Static input dims when the graph declares them (free dims as -1). */
+  readonly inputDims: Readonly<Record<string, number[]>>;
+  run(feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
+  release(): Promise<void>;
+}
+
+export interface InferenceRuntime {
+  readonly backend: BackendName;
+  /** wasm threads in use (1 without cross-origin isolation). */
+  readonly threads: number;
+  createSession(model: Uint8Array): Promise<InferenceSession>;
+}

@@ -1,0 +1,42 @@
+/** Share of mask values at or above `threshold`. */
+export function foregroundShare(mask: ArrayLike<number>, threshold = 0.5): number {
+  let fg = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i]! >= threshold) fg++;
+  return mask.length ? fg / mask.length : 0;
+}
+
+/** Intersection over union of two binary masks thresholded at `threshold`. */
+export function maskIoU(a: ArrayLike<number>, b: ArrayLike<number>, threshold = 0.5): number {
+  if (a.length !== b.length) throw new RangeError(`Mask sizes differ: ${a.length} vs ${b.length}`);
+  let inter = 0, union = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]! >= threshold, y = b[i]! >= threshold;
+    if (x && y) inter++;
+    if (x || y) union++;
+  }
+  return union ? inter / union : 1;
+}
+
+/**
+ * Turns a model's mask output into per-pixel foreground probability in [0, 1] as bytes (0..255),
+ * ready for an R8 texture. `channels` > 1 means a softmax over classes with class 0 = background.
+ */
+export function maskToBytes(data: Float32Array, pixels: number, channels: number, layout: 'NCHW' | 'NHWC', logits: boolean): Uint8Array {
+  const out = new Uint8Array(pixels);
+  for (let i = 0; i < pixels; i++) {
+    let p: number;
+    if (channels === 1) {
+      const v = data[i]!;
+      p = logits ? 1 / (1 + Math.exp(-v)) : v;
+    } else {
+      const at = (c: number) => data[layout === 'NCHW' ? c * pixels + i : i * channels + c]!;
+      let max = -Infinity;
+      for (let c = 0; c < channels; c++) max = Math.max(max, at(c));
+      let sum = 0;
+      for (let c = 0; c < channels; c++) sum += Math.exp(at(c) - max);
+      p = 1 - Math.exp(at(0) - max) / sum;
+    }
+    out[i] = Math.round(Math.min(1, Math.max(0, p)) * 255);
+  }
+  return out;
+}

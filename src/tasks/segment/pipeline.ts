@@ -1,0 +1,45 @@
+import type { Rect } from '../shared/geometry.js';
+import { frameToInput } from '../shared/image-input.js';
+import { outputOf, type FrameImage, type ModelInfo, type PipelineContext } from '../shared/pipeline.js';
+import { inputSize } from '../shared/tensor-spec.js';
+import { foregroundShare, maskToBytes } from './mask.js';
+
+export interface SegmentRequest {
+  task: 'segment';
+  segmenter: string;
+  threshold: number;
+}
+
+export interface SegmentResult {
+  width: number;
+  height: number;
+  /** Share of mask pixels at or above the threshold. */
+  foreground: number;
+  /** Foreground probability 0..255, row-major, width×height. Transferred, not copied. */
+  mask: Uint8Array;
+  /** The part of the frame the mask covers, in frame pixels. */
+  crop: Rect;
+}
+
+export async function runSegment(
+  ctx: PipelineContext,
+  models: (key: string) => ModelInfo,
+  frame: FrameImage,
+  req: SegmentRequest,
+): Promise<SegmentResult> {
+  const model = models(req.segmenter);
+  const { width, height } = inputSize(model.input!);
+  // The whole frame, stretched to the input as MediaPipe does, so the mask covers every pixel shown.
+  const crop: Rect = { x: 0, y: 0, width: frame.width, height: frame.height };
+  const { name, tensor } = frameToInput(ctx, model, frame, crop);
+  const out = outputOf(model, await ctx.run(model, { [name]: tensor }));
+  const pixels = width * height;
+  const channels = out.data.length / pixels;
+  if (!Number.isInteger(channels) || channels < 1) {
+    throw new Error(`Mask output [${out.dims}] does not fit the ${width}×${height} input`);
+  }
+  const nchw = out.dims.length === 4 && out.dims[1] === channels && channels !== out.dims[3];
+  const logits = channels === 1 && out.data.some((v) => v < 0 || v > 1);
+  const mask = maskToBytes(out.data, pixels, channels, nchw ? 'NCHW' : 'NHWC', logits);
+  return { width, height, foreground: foregroundShare(mask, req.threshold * 255), mask, crop };
+}

@@ -1,0 +1,110 @@
+import { CvError } from '../events/cv-error.js';
+import type { BackendName } from '../runtime/types.js';
+import type { FromWorker, LoadSpec, PipelineRequest, PipelineResult, ToWorker } from './protocol.js';
+
+
+export interface LoadedModel {
+  key: string;
+  threads: number;
+  fromCache: boolean;
+  inputNames: string[];
+  outputNames: string[];
+}
+
+type Pending = {
+  resolve: (v: never) => void;
+  reject: (e: CvError) => void;
+  onProgress?: (loaded: number, total: number) => void;
+};
+
+/**
+ * The page side of one inference worker. There is one per backend per page, shared by every element;
+ * sessions inside it are keyed by model and reference-counted, so two elements on one model share it.
+ */
+export class InferenceClient {
+  private static clients = new Map<BackendName, InferenceClient>();
+
+  static for(backend: BackendName): InferenceClient {
+    let c = InferenceClient.clients.get(backend);
+    if (!c) InferenceClient.clients.set(backend, (c = new InferenceClient(backend)));
+    return c;
+  }
+
+  /** Sessions open in any worker, by key: what tests and devtools read to see nothing leaks. */
+  static openSessions(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const c of InferenceClient.clients.values()) for (const [k, m] of c.models) out[`${c.backend}:${k}`] = m.refs;
+    return out;
+  }
+
+  private worker: Worker;
+  private nextId = 1;
+  private pending = new Map<number, Pending>();
+  private models = new Map<string, { refs: number; loaded: Promise<LoadedModel>; progress: Set<(l: number, t: number) => void> }>();
+
+  private constructor(readonly backend: BackendName) {
+    this.worker = new Worker(new URL('./inference-worker.js', import.meta.url), { type: 'module', name: `cv-elements-${backend}` });
+    this.worker.onmessage = (ev: MessageEvent<FromWorker>) => this.receive(ev.data);
+    this.worker.onerror = (ev) => {
+      ev.preventDefault();
+      const err = new CvError('worker', `The inference worker failed: ${ev.message || 'could not start'}`);
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+    const maxThreads = Math.min(4, navigator.hardwareConcurrency || 2);
+    this.post({ type: 'init', backend, ortBase: new URL('./ort/', import.meta.url).href, maxThreads });
+  }
+
+  private post(msg: ToWorker, transfer: Transferable[] = []) {
+    this.worker.postMessage(msg, transfer);
+  }
+
+  private receive(msg: FromWorker) {
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    if (msg.type === 'progress') {
+      p.onProgress?.(msg.loaded, msg.total);
+      return;
+    }
+    this.pending.delete(msg.id);
+    if (msg.type === 'error') p.reject(new CvError(msg.code, msg.message));
+    else if (msg.type === 'loaded') (p.resolve as (v: LoadedModel) => void)(msg);
+    else (p.resolve as (v: { result: PipelineResult; inferenceMs: number }) => void)({ result: msg.result, inferenceMs: msg.inferenceMs });
+  }
+
+  private request<T>(build: (id: number) => ToWorker, transfer: Transferable[] = [], onProgress?: Pending['onProgress']): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: never) => void, reject, ...(onProgress ? { onProgress } : {}) });
+      this.post(build(id), transfer);
+    });
+  }
+
+  /** Loads (or shares) a model. Every successful call must be paired with one `release(key)`. */
+  load(key: string, spec: LoadSpec, onProgress?: (loaded: number, total: number) => void): Promise<LoadedModel> {
+    let m = this.models.get(key);
+    if (!m) {
+      const progress = new Set<(l: number, t: number) => void>();
+      const loaded = this.request<LoadedModel>((id) => ({ type: 'load', id, key, spec }), [], (l, t) => progress.forEach((f) => f(l, t)));
+      m = { refs: 0, loaded, progress };
+      this.models.set(key, m);
+      loaded.catch(() => this.models.get(key) === m && this.models.delete(key));
+    }
+    m.refs++;
+    if (onProgress) m.progress.add(onProgress);
+    const entry = m;
+    return entry.loaded.finally(() => onProgress && entry.progress.delete(onProgress));
+  }
+
+  release(key: string): void {
+    const m = this.models.get(key);
+    if (!m || --m.refs > 0) return;
+    this.models.delete(key);
+    this.post({ type: 'release', key });
+  }
+
+  /** Sends a frame (transferred: the caller must not use it afterwards) and resolves with the result. */
+  run(request: PipelineRequest, frame: ImageBitmap | VideoFrame): Promise<{ result: PipelineResult; inferenceMs: number }> {
+    return this.request((id) => ({ type: 'run', id, request, frame }), [frame]);
+  }
+}
