@@ -1,4 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { defaultReporter } from '@web/test-runner';
 import { playwrightLauncher } from '@web/test-runner-playwright';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { CHROMIUM_FLAGS, fakeCameraVideo, findChromium } from './scripts/chromium.mjs';
@@ -19,7 +21,28 @@ const networkGuard = {
   },
 };
 
+/** Counts tests for scripts/test.mjs, which prints the suite's one-line total. */
+function summaryReporter() {
+  return {
+    onTestRunFinished({ sessions }) {
+      const sum = { passed: 0, failed: 0, skipped: 0 };
+      const walk = (suite) => {
+        for (const t of suite?.tests ?? []) sum[t.skipped ? 'skipped' : t.passed ? 'passed' : 'failed']++;
+        for (const s of suite?.suites ?? []) walk(s);
+      };
+      for (const s of sessions) {
+        walk(s.testResults);
+        // A file that failed to load or threw outside a test counts as a failure too.
+        if (!s.passed && !(s.testResults?.tests?.length || s.testResults?.suites?.length)) sum.failed++;
+      }
+      mkdirSync('.cache', { recursive: true });
+      writeFileSync('.cache/wtr-summary.json', JSON.stringify(sum));
+    },
+  };
+}
+
 export default {
+  reporters: [defaultReporter(), summaryReporter()],
   rootDir: '.',
   files: ['tests/**/*.test.{ts,js}'],
   nodeResolve: true,
@@ -30,6 +53,16 @@ export default {
   testFramework: { config: { timeout: 120000 } },
   plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), networkGuard],
   middleware: [
+    // The runtimes' own files are served as they are: the dev server's module transforms would try to
+    // resolve Node-only branches inside them (onnxruntime's `import("module")`) and break them.
+    async (ctx, next) => {
+      if (!/^\/dist\/(ort|mediapipe)\//.test(ctx.path) || ctx.path.includes('..')) return next();
+      const file = ctx.path.slice(1);
+      if (!existsSync(file)) return next();
+      ctx.type = file.endsWith('.wasm') ? 'application/wasm' : file.endsWith('js') ? 'text/javascript' : 'application/octet-stream';
+      ctx.body = createReadStream(file);
+      for (const [k, v] of Object.entries(ISOLATION_HEADERS)) ctx.set(k, v);
+    },
     async (ctx, next) => {
       await next();
       for (const [k, v] of Object.entries(ISOLATION_HEADERS)) ctx.set(k, v);

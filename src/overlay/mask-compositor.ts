@@ -138,7 +138,10 @@ export class MaskCompositor {
     gl.activeTexture(gl.TEXTURE0);
     gl.bindTexture(gl.TEXTURE_2D, this.tex.frame);
     gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, gl.RGBA, gl.UNSIGNED_BYTE, frame);
+    // A mipmapped filter without mips makes the texture incomplete (it samples black): build mips only
+    // for blur, which reads them, and sample level 0 plainly otherwise.
     if (effect === 'blur') gl.generateMipmap(gl.TEXTURE_2D);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, effect === 'blur' ? gl.LINEAR_MIPMAP_LINEAR : gl.LINEAR);
     gl.uniform1i(this.loc.effect!, effect === 'mask' ? 0 : effect === 'blur' ? 1 : 2);
     gl.uniform1i(this.loc.bgIsImage!, this.bgIsImage ? 1 : 0);
     gl.uniform1f(this.loc.threshold!, threshold);
