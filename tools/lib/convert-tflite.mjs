@@ -69,6 +69,8 @@ export function convertTflite(bytes, { graphName = 'tflite' } = {}) {
   const T = m.tensors;
   const key = (i) => `t${i}`;
   const opCounts = {};
+  e.reserve(m.outputs.map((i) => T[i].name));
+  e.reserve(m.inputs.map((i) => T[i].name));
 
   for (const t of T) {
     if (t.data && t.data.length) {

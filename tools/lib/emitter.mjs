@@ -75,7 +75,11 @@ export class Emitter {
     this.layoutCache = new Map();
     this.scalarCache = new Map();
     this.counter = 0;
+    this.reserved = new Set();
   }
+
+  /** Keeps names free for graph outputs so internal values never take them. */
+  reserve(names) { for (const n of names) { this.usedNames.add(n); this.reserved.add(n); } }
 
   uniqueName(base) {
     let name = String(base || 'v').replace(/[^A-Za-z0-9_.:/-]/g, '_');
@@ -151,7 +155,8 @@ export class Emitter {
   }
 
   addInput(key, name, shape, dtype = 'float32') {
-    const onnxName = this.uniqueName(name);
+    let onnxName;
+    if (this.reserved.has(name)) { onnxName = name; this.reserved.delete(name); } else onnxName = this.uniqueName(name);
     this.inputs.push({ name: onnxName, shape, dtype });
     return this.set(key, { name: onnxName, shape, layout: 'plain', dtype });
   }
@@ -159,8 +164,9 @@ export class Emitter {
   /** Marks a value as a graph output, in the source layout, under `name`. */
   addOutput(key, name) {
     const v = this.get(key);
-    let src = this.plain(key);
-    const onnxName = this.uniqueName(name);
+    const src = this.plain(key);
+    let onnxName;
+    if (this.reserved.has(name)) { onnxName = name; this.reserved.delete(name); } else onnxName = this.uniqueName(name);
     this.node('Identity', [src], [onnxName]);
     this.outputs.push({ name: onnxName, shape: v.shape, dtype: v.dtype });
   }
