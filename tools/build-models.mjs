@@ -1,0 +1,271 @@
+#!/usr/bin/env node
+// Converts the default models from the pinned npm packages into models/<name>.fp32.onnx, verifies each
+// against its source runtime on real photos, and merges the entries into models/catalog.json.
+// Deterministic: no timestamps; the same package bytes give the same ONNX bytes and catalog.
+// Usage: node tools/build-models.mjs [--only name,name] [--no-verify] [--out models]
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import ort from 'onnxruntime-node';
+import { convertTflite } from './lib/convert-tflite.mjs';
+import { convertTfjs } from './lib/convert-tfjs.mjs';
+import { readTflite } from './lib/tflite.mjs';
+import { createTfliteRunner, truncateTflite } from './lib/reference-tflite.mjs';
+import { createTfjsRunner } from './lib/reference-tfjs.mjs';
+import { loadImage, resizeRGBA, toNHWC, PHOTOS } from './lib/images.mjs';
+import { transposeConvNHWC, sigmoid, maxAbsDiff, maxAbs, maskIoU, argmax, psnr } from './lib/reference-ops.mjs';
+import { decodeTensor } from './lib/convert-tflite.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function pkgInfo(name) {
+  const dir = path.join(ROOT, 'node_modules', name);
+  const pj = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  return { dir, version: pj.version, license: pj.license ?? 'see package' };
+}
+
+const round = (v, digits = 3) => (Number.isFinite(v) ? Number(v.toPrecision(digits)) : v);
+
+/** Normalised NHWC input for a photo, following the catalog's input spec. */
+function photoInput(file, spec, grayWeights) {
+  const [, H, W] = spec.shape;
+  return toNHWC(resizeRGBA(loadImage(file), W, H), W, H, { color: spec.color, mean: spec.mean, std: spec.std, invert: spec.invert, grayWeights });
+}
+
+async function ortSession(bytes) {
+  return ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential' });
+}
+
+// ---------------- model definitions ----------------
+
+function selfieDef(name, file, size) {
+  return {
+    name,
+    task: 'segment',
+    source: { package: '@mediapipe/selfie_segmentation', file, originLicense: 'Apache-2.0 (MediaPipe Selfie Segmentation model card)', url: 'https://github.com/google/mediapipe' },
+    input: { name: 'input_1', shape: [1, size[0], size[1], 3], layout: 'NHWC', color: 'rgb', mean: [0, 0, 0], std: [1, 1, 1] },
+    outputs: (o) => [{ name: o[0].name, shape: o[0].shape, meaning: 'person probability per pixel', range: [0, 1] }],
+    labels: null,
+    convert: (p) => convertTflite(fs.readFileSync(p)),
+    verify: verifySelfie,
+  };
+}
+
+const MODELS = [
+  selfieDef('selfie-segmentation', 'selfie_segmentation.tflite', [256, 256]),
+  selfieDef('selfie-segmentation-landscape', 'selfie_segmentation_landscape.tflite', [144, 256]),
+  {
+    name: 'face-detection',
+    task: 'detect',
+    source: { package: '@mediapipe/face_detection', file: 'face_detection_short_range.tflite', originLicense: 'Apache-2.0 (MediaPipe BlazeFace short-range model card)', url: 'https://github.com/google/mediapipe' },
+    input: { name: 'input', shape: [1, 128, 128, 3], layout: 'NHWC', color: 'rgb', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] },
+    outputs: (o) => [
+      { name: o[0].name, shape: o[0].shape, meaning: 'per anchor (896 SSD anchors, strides 8 and 16): box centre offset x,y, width, height, then 6 keypoints x,y, in input pixels relative to the anchor' },
+      { name: o[1].name, shape: o[1].shape, meaning: 'per anchor face score logit (apply sigmoid)' },
+    ],
+    labels: ['face'],
+    convert: (p) => convertTflite(fs.readFileSync(p)),
+    verify: verifyTfliteTensors,
+  },
+  {
+    name: 'expression',
+    task: 'classify',
+    source: {
+      package: '@vladmandic/human', file: 'models/emotion.json',
+      originLicense: 'MIT (oarriaga/face_classification, the model Human names "Oarriaga Emotion")', url: 'https://github.com/oarriaga/face_classification',
+    },
+    // Human: resize face crop to 64×64, gray = 0.2989 R + 0.587 G + 0.114 B on [0,1], then (gray - 0.5) * 2.
+    input: { name: 'input_1', shape: [1, 64, 64, 1], layout: 'NHWC', color: 'gray', mean: [0.5], std: [0.5] },
+    grayWeights: [0.2989, 0.587, 0.114],
+    outputs: (o) => [{ name: o[0].name, shape: o[0].shape, meaning: 'class probabilities (softmax)', range: [0, 1] }],
+    // Human's order for its 1-channel (grayscale) emotion model (dist/human.esm.js, emotion module).
+    labels: ['angry', 'disgust', 'fear', 'happy', 'sad', 'surprise', 'neutral'],
+    notes: 'Expects a face crop. Human weights gray as 0.2989/0.587/0.114; the element uses BT.601 0.299/0.587/0.114 (difference < 0.0005 of a level).',
+    convert: (p) => convertTfjs(p),
+    verify: verifyTfjs,
+  },
+  {
+    name: 'esrgan',
+    task: 'generate',
+    source: { package: '@upscalerjs/esrgan-slim', file: 'models/x2/model.json', originLicense: 'MIT (UpscalerJS esrgan-slim, RDN architecture)', url: 'https://github.com/thekevinscott/UpscalerJS' },
+    // UpscalerJS esrgan-slim (rdn): inputRange [0, 255], outputRange [0, 255]. x2 chosen: same weights size as x4,
+    // a quarter of the output pixels, so it keeps up with camera frames on WASM.
+    input: { name: 'LR', shape: [1, 128, 128, 3], layout: 'NHWC', color: 'rgb', mean: [0, 0, 0], std: [1 / 255, 1 / 255, 1 / 255] },
+    outputs: (o) => [{ name: o[0].name, shape: o[0].shape, meaning: '2× upscaled RGB image', range: [0, 255] }],
+    labels: null,
+    notes: 'Layers model with free H×W in the source; converted at a fixed 128×128 input (256×256 output).',
+    convert: (p) => convertTfjs(p, { inputShape: [1, 128, 128, 3] }),
+    verify: verifyTfjs,
+    photos: 5,
+  },
+];
+
+// ---------------- verification ----------------
+
+async function verifyTfliteTensors(def, src, onnxBytes) {
+  const ref = await createTfliteRunner(fs.readFileSync(src));
+  const sess = await ortSession(onnxBytes);
+  let maxDiff = 0, maxRef = 0, agree = 0, total = 0, topSame = 0;
+  const photos = PHOTOS.slice(0, def.photos ?? PHOTOS.length);
+  for (const p of photos) {
+    const x = photoInput(p, def.input);
+    const r = ref.run([x]);
+    const o = await sess.run({ [def.input.name]: new ort.Tensor('float32', x, def.input.shape) });
+    const outs = sess.outputNames.map((n) => o[n].data);
+    outs.forEach((a, i) => { maxDiff = Math.max(maxDiff, maxAbsDiff(a, r[i])); maxRef = Math.max(maxRef, maxAbs(r[i])); });
+    const a = outs[1], b = r[1];
+    for (let i = 0; i < a.length; i++) { total++; if ((sigmoid(a[i]) > 0.5) === (sigmoid(b[i]) > 0.5)) agree++; }
+    if (argmax(a) === argmax(b)) topSame++;
+  }
+  ref.dispose();
+  return {
+    reference: '@tensorflow/tfjs-tflite 0.0.1-alpha.10 WASM (TFLite+XNNPACK) in Node, output tensors',
+    photos: photos.map((p) => path.basename(p)),
+    maxAbsDiff: round(maxDiff), maxAbsReference: round(maxRef), relMaxAbsDiff: round(maxDiff / maxRef),
+    anchorDecisionAgreement: round(agree / total, 6), topAnchorAgreement: round(topSame / photos.length),
+  };
+}
+
+async function verifySelfie(def, src, onnxBytes) {
+  // The reference build lacks MediaPipe's Convolution2DTransposeBias, so it runs the model up to that op;
+  // the last two ops (transposed conv + bias, sigmoid) are then applied by a plain-JS reference kernel.
+  const bytes = fs.readFileSync(src);
+  const m = readTflite(bytes);
+  const k = m.operators.findIndex((o) => o.custom === 'Convolution2DTransposeBias');
+  const custom = m.operators[k];
+  const tail = m.operators.slice(k + 1);
+  if (tail.length !== 1 || tail[0].op !== 'LOGISTIC') throw new Error('Unexpected selfie segmentation tail');
+  const truncated = truncateTflite(bytes, k, [custom.inputs[0]]);
+  const ref = await createTfliteRunner(truncated);
+  const sessTrunc = await ortSession(convertTflite(truncated).bytes);
+  const sess = await ortSession(onnxBytes);
+  const deq = (i) => {
+    const prod = m.operators.find((o) => o.outputs[0] === i);
+    const t = prod && prod.op === 'DEQUANTIZE' ? m.tensors[prod.inputs[0]] : m.tensors[i];
+    return Float32Array.from(decodeTensor(t).data);
+  };
+  const xT = m.tensors[custom.inputs[0]], wT = m.tensors[custom.inputs[1]], outT = m.tensors[custom.outputs[0]];
+  const co = custom.customOptions;
+  const dv = new DataView(co.buffer, co.byteOffset, co.byteLength);
+  const stride = [dv.getInt32(8, true), dv.getInt32(4, true)];
+  const w = deq(custom.inputs[1]), b = deq(custom.inputs[2]);
+  let maxTrunc = 0, maxTruncRef = 0, maxMask = 0, iouSum = 0, iouMin = 1;
+  const photos = PHOTOS.slice(0, def.photos ?? PHOTOS.length);
+  for (const p of photos) {
+    const x = photoInput(p, def.input);
+    const feed = { [def.input.name]: new ort.Tensor('float32', x, def.input.shape) };
+    const r = ref.run([x])[0];
+    const ot = (await sessTrunc.run(feed));
+    const a = ot[sessTrunc.outputNames[0]].data;
+    maxTrunc = Math.max(maxTrunc, maxAbsDiff(a, r));
+    maxTruncRef = Math.max(maxTruncRef, maxAbs(r));
+    const logits = transposeConvNHWC(r, xT.shape, w, wT.shape, b, stride, [outT.shape[1], outT.shape[2]]);
+    const refMask = logits.map(sigmoid);
+    const mask = (await sess.run(feed))[sess.outputNames[0]].data;
+    maxMask = Math.max(maxMask, maxAbsDiff(mask, refMask));
+    const iou = maskIoU(mask, refMask, 0.5);
+    iouSum += iou;
+    iouMin = Math.min(iouMin, iou);
+  }
+  ref.dispose();
+  return {
+    reference: '@tensorflow/tfjs-tflite 0.0.1-alpha.10 WASM (TFLite+XNNPACK) in Node up to the Convolution2DTransposeBias input, then a plain-JS transposed conv + sigmoid',
+    photos: photos.map((p) => path.basename(p)),
+    maxAbsDiff: round(maxMask),
+    maxAbsDiffBeforeCustomOp: round(maxTrunc), maxAbsReferenceBeforeCustomOp: round(maxTruncRef),
+    maskIoU05Mean: round(iouSum / photos.length, 6), maskIoU05Min: round(iouMin, 6),
+  };
+}
+
+async function verifyTfjs(def, src, onnxBytes) {
+  const ref = await createTfjsRunner(src);
+  const sess = await ortSession(onnxBytes);
+  let maxDiff = 0, maxRef = 0, top1 = 0, psnrMin = Infinity;
+  const photos = PHOTOS.slice(0, def.photos ?? PHOTOS.length);
+  for (const p of photos) {
+    const x = photoInput(p, def.input, def.grayWeights);
+    const r = ref.run(x, def.input.shape)[0];
+    const a = (await sess.run({ [def.input.name]: new ort.Tensor('float32', x, def.input.shape) }))[sess.outputNames[0]].data;
+    maxDiff = Math.max(maxDiff, maxAbsDiff(a, r));
+    maxRef = Math.max(maxRef, maxAbs(r));
+    if (def.task === 'classify') { if (argmax(a) === argmax(r)) top1++; } else psnrMin = Math.min(psnrMin, psnr(a, r, 255));
+  }
+  ref.dispose();
+  const v = {
+    reference: `@tensorflow/tfjs ${pkgInfo('@tensorflow/tfjs').version} CPU backend in Node`,
+    photos: photos.map((p) => path.basename(p)),
+    maxAbsDiff: round(maxDiff), maxAbsReference: round(maxRef), relMaxAbsDiff: round(maxDiff / maxRef),
+  };
+  if (def.task === 'classify') v.top1Agreement = round(top1 / photos.length);
+  else v.psnrMinDb = round(psnrMin, 4);
+  return v;
+}
+
+// ---------------- catalog ----------------
+
+/** JSON with object keys sorted at every level, 2-space indent, trailing newline. */
+export function stableStringify(value) {
+  const sort = (v) => {
+    if (Array.isArray(v)) return v.map(sort);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort(v[k])]));
+    return v;
+  };
+  return `${JSON.stringify(sort(value), null, 2)}\n`;
+}
+
+export function mergeCatalog(existing, entries) {
+  const cat = existing && typeof existing === 'object' ? { ...existing } : {};
+  cat.version = cat.version ?? 1;
+  cat.models = { ...(cat.models ?? {}) };
+  for (const [name, entry] of Object.entries(entries)) {
+    const prev = cat.models[name];
+    // Keep variants other tools added (int8, fp16); replace what this builder owns.
+    cat.models[name] = { ...entry, variants: { ...(prev?.variants ?? {}), ...entry.variants } };
+  }
+  return cat;
+}
+
+async function main(argv) {
+  const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1].split(',') : null;
+  const verify = !argv.includes('--no-verify');
+  const outDir = path.resolve(ROOT, argv.includes('--out') ? argv[argv.indexOf('--out') + 1] : 'models');
+  fs.mkdirSync(outDir, { recursive: true });
+  const catalogPath = path.join(outDir, 'catalog.json');
+  const existing = fs.existsSync(catalogPath) ? JSON.parse(fs.readFileSync(catalogPath, 'utf8')) : null;
+  const entries = {};
+  for (const def of MODELS) {
+    if (only && !only.includes(def.name)) continue;
+    const pk = pkgInfo(def.source.package);
+    const src = path.join(pk.dir, def.source.file);
+    const t0 = Date.now();
+    const r = def.convert(src);
+    const file = `${def.name}.fp32.onnx`;
+    fs.writeFileSync(path.join(outDir, file), r.bytes);
+    const sha256 = crypto.createHash('sha256').update(r.bytes).digest('hex');
+    process.stdout.write(`${def.name}: ${r.bytes.length} bytes sha256 ${sha256.slice(0, 16)}… (${Date.now() - t0} ms)\n`);
+    const prev = existing?.models?.[def.name]?.variants?.fp32;
+    let verifyResult = prev && prev.sha256 === sha256 ? prev.verify : undefined;
+    if (verify) {
+      const t1 = Date.now();
+      verifyResult = await def.verify(def, src, r.bytes);
+      process.stdout.write(`  verify (${Date.now() - t1} ms): ${JSON.stringify(verifyResult)}\n`);
+    }
+    const srcMeta = { ...def.source, version: pk.version, license: pk.license };
+    entries[def.name] = {
+      task: def.task,
+      source: srcMeta,
+      input: def.input,
+      outputs: def.outputs(r.outputs),
+      labels: def.labels,
+      ...(def.notes ? { notes: def.notes } : {}),
+      variants: { fp32: { file, sha256, bytes: r.bytes.length, ...(verifyResult ? { verify: verifyResult } : {}) } },
+    };
+  }
+  fs.writeFileSync(catalogPath, stableStringify(mergeCatalog(existing, entries)));
+  process.stdout.write(`wrote ${path.relative(ROOT, catalogPath)}\n`);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).catch((e) => { console.error(e); process.exitCode = 1; });
+}

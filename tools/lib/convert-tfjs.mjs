@@ -1,0 +1,300 @@
+// TF.js graph models and layers models (model.json + weight shards) → ONNX (fp32).
+import fs from 'node:fs';
+import path from 'node:path';
+import { Emitter, ConversionError, transposeData } from './emitter.mjs';
+import * as ops from './ops.mjs';
+import { halfToFloat } from './convert-tflite.mjs';
+
+/** Reads model.json and its shards; returns {json, weights: Map<name, {data, shape, dtype}>}. */
+export function readTfjsModel(modelJsonPath) {
+  const json = JSON.parse(fs.readFileSync(modelJsonPath, 'utf8'));
+  const dir = path.dirname(modelJsonPath);
+  const weights = new Map();
+  for (const group of json.weightsManifest ?? []) {
+    const bufs = group.paths.map((p) => fs.readFileSync(path.join(dir, p)));
+    const all = Buffer.concat(bufs);
+    let off = 0;
+    for (const w of group.weights) {
+      const n = w.shape.reduce((a, b) => a * b, 1);
+      const q = w.quantization;
+      let data, bytes;
+      if (q) {
+        const qbytes = q.dtype === 'uint16' || q.dtype === 'float16' ? 2 : 1;
+        bytes = n * qbytes;
+        const dv = new DataView(all.buffer, all.byteOffset + off, bytes);
+        data = new Float32Array(n);
+        for (let i = 0; i < n; i++) {
+          if (q.dtype === 'float16') data[i] = halfToFloat(dv.getUint16(2 * i, true));
+          else {
+            const v = q.dtype === 'uint16' ? dv.getUint16(2 * i, true) : dv.getUint8(i);
+            data[i] = q.min !== undefined ? v * q.scale + q.min : (v - (q.zeroPoint ?? 0)) * q.scale;
+          }
+        }
+        if (w.dtype === 'int32') data = Int32Array.from(data, Math.round);
+      } else {
+        bytes = n * 4;
+        const dv = new DataView(all.buffer, all.byteOffset + off, bytes);
+        if (w.dtype === 'float32') { data = new Float32Array(n); for (let i = 0; i < n; i++) data[i] = dv.getFloat32(4 * i, true); }
+        else if (w.dtype === 'int32') { data = new Int32Array(n); for (let i = 0; i < n; i++) data[i] = dv.getInt32(4 * i, true); }
+        else throw new ConversionError(`Weight "${w.name}" has unsupported dtype ${w.dtype}`);
+      }
+      weights.set(w.name, { data, shape: w.shape, dtype: w.dtype === 'int32' ? 'int32' : 'float32' });
+      off += bytes;
+    }
+  }
+  return { json, weights };
+}
+
+/** HWIO (TensorFlow conv kernel) → OIHW. */
+function hwioToOihw(w) { return transposeData(w.data, w.shape, [3, 2, 0, 1]); }
+/** HWCM (TensorFlow depthwise kernel) → ONNX grouped [C*M, 1, H, W]. */
+function hwcmToOnnx(w) {
+  const [H, W, C, M] = w.shape;
+  const t = transposeData(w.data, [H, W, C * M], [2, 0, 1]);
+  return { data: t.data, shape: [C * M, 1, H, W] };
+}
+
+const b64 = (s) => Buffer.from(s, 'base64').toString('utf8');
+
+/**
+ * @param {string} modelJsonPath
+ * @param {{inputShape?: number[]}} opts fixed input shape (NHWC) for free dimensions
+ */
+export function convertTfjs(modelJsonPath, opts = {}) {
+  const { json, weights } = readTfjsModel(modelJsonPath);
+  if (json.format === 'graph-model' || json.modelTopology?.node) return convertGraph(json, weights, opts);
+  if (json.format === 'layers-model' || json.modelTopology?.model_config || json.modelTopology?.config) return convertLayers(json, weights, opts);
+  throw new ConversionError(`${modelJsonPath}: not a TF.js graph or layers model`);
+}
+
+function fixShape(shape, opts, what) {
+  const s = shape.map((d, i) => (d === null || d < 0 ? (opts.inputShape?.[i] ?? (i === 0 ? 1 : -1)) : d));
+  if (s.some((d) => d < 0)) throw new ConversionError(`Input "${what}" has free dimensions ${JSON.stringify(shape)}; pass a fixed input shape (--input-shape 1,H,W,C)`);
+  return s;
+}
+
+function finish(e, opCounts) {
+  const bytes = e.toBytes();
+  return {
+    bytes,
+    inputs: e.inputs.map((x) => ({ name: x.name, shape: x.shape, dtype: x.dtype })),
+    outputs: e.outputs.map((x) => ({ name: x.name, shape: x.shape, dtype: x.dtype })),
+    opCounts,
+  };
+}
+
+// ---------------- graph models ----------------
+
+function attrOf(n, k) { return n.attr?.[k]; }
+function ints(n, k) { return (attrOf(n, k)?.list?.i ?? []).map(Number); }
+function str(n, k) { const s = attrOf(n, k)?.s; return s === undefined ? undefined : b64(s); }
+
+function convertGraph(json, weights, opts) {
+  const nodes = json.modelTopology.node;
+  const e = new Emitter('tfjs_graph');
+  const opCounts = {};
+  const ref = (name) => name.replace(/^\^/, '').replace(/:0$/, '');
+  const cdata = (k) => e.constData(ref(k));
+  const weight = (k) => { const v = e.get(ref(k)); if (!v.const) throw new ConversionError(`"${k}" must be constant`); return { data: Float32Array.from(v.const.data), shape: v.shape }; };
+
+  const outputs = json.signature?.outputs ? Object.values(json.signature.outputs).map((o) => ref(o.name)) : null;
+  const consumed = new Set();
+  for (const n of nodes) for (const i of n.input ?? []) consumed.add(ref(i));
+  const outs = outputs ?? nodes.filter((n) => n.op !== 'Const' && !consumed.has(n.name)).map((n) => n.name);
+  e.reserve(outs);
+
+  for (const n of nodes) {
+    opCounts[n.op] = (opCounts[n.op] ?? 0) + 1;
+    const ins = (n.input ?? []).filter((i) => !i.startsWith('^')).map(ref);
+    const out = n.name;
+    try {
+      switch (n.op) {
+        case 'Const': {
+          const w = weights.get(n.name);
+          if (!w) throw new ConversionError(`No weight data for constant "${n.name}"`);
+          e.setConst(out, w.data, w.shape, w.dtype);
+          break;
+        }
+        case 'Placeholder': {
+          const dims = (attrOf(n, 'shape')?.shape?.dim ?? []).map((d) => Number(d.size));
+          e.addInput(out, n.name, fixShape(dims, opts, n.name));
+          break;
+        }
+        case 'Identity': case 'StopGradient': case 'Snapshot':
+          e.set(out, { ...e.get(ins[0]) });
+          break;
+        case 'Conv2D': case '_FusedConv2D': case 'DepthwiseConv2dNative': case 'FusedDepthwiseConv2dNative': {
+          if ((str(n, 'data_format') ?? 'NHWC') !== 'NHWC') throw new ConversionError('Only NHWC convolutions are supported');
+          const depthwise = n.op.includes('Depthwise');
+          const w = weight(ins[1]);
+          const wt = depthwise ? hwcmToOnnx(w) : hwioToOihw(w);
+          const fused = (attrOf(n, 'fused_ops')?.list?.s ?? []).map(b64);
+          let bias = null, activation = 'NONE';
+          for (const f of fused) {
+            if (f === 'BiasAdd') bias = weight(ins[2]).data;
+            else if (f === 'Relu') activation = 'RELU';
+            else if (f === 'Relu6') activation = 'RELU6';
+            else throw new ConversionError(`Unsupported fused op ${f}`);
+          }
+          const strides = ints(n, 'strides'), dil = ints(n, 'dilations');
+          let padding = str(n, 'padding');
+          if (padding === 'EXPLICIT') { const p = ints(n, 'explicit_paddings'); padding = [[p[2], p[3]], [p[4], p[5]]]; }
+          ops.conv2d(e, {
+            x: ins[0], out, weight: wt.data, weightShape: wt.shape, bias, strides: [strides[1], strides[2]],
+            dilations: dil.length ? [dil[1], dil[2]] : [1, 1], padding, group: depthwise ? w.shape[2] : 1, activation,
+          });
+          break;
+        }
+        case 'MaxPool': case 'AvgPool': {
+          const k = ints(n, 'ksize'), s = ints(n, 'strides');
+          ops.pool2d(e, { x: ins[0], out, type: n.op === 'MaxPool' ? 'max' : 'avg', filter: [k[1], k[2]], strides: [s[1], s[2]], padding: str(n, 'padding') });
+          break;
+        }
+        case 'Add': case 'AddV2': case 'Sub': case 'Mul': case 'RealDiv': case 'Div': case 'Maximum': case 'Minimum': case 'BiasAdd': {
+          const map = { Add: 'Add', AddV2: 'Add', BiasAdd: 'Add', Sub: 'Sub', Mul: 'Mul', RealDiv: 'Div', Div: 'Div', Maximum: 'Max', Minimum: 'Min' };
+          ops.elementwise(e, { inputs: ins, out, op: map[n.op] });
+          break;
+        }
+        case 'AddN':
+          ops.elementwise(e, { inputs: ins, out, op: 'Sum' });
+          break;
+        case 'Relu': ops.activationOp(e, { x: ins[0], out, act: 'RELU' }); break;
+        case 'Relu6': ops.activationOp(e, { x: ins[0], out, act: 'RELU6' }); break;
+        case 'Sigmoid': ops.activationOp(e, { x: ins[0], out, act: 'sigmoid' }); break;
+        case 'Tanh': ops.activationOp(e, { x: ins[0], out, act: 'TANH' }); break;
+        case 'LeakyRelu': ops.activationOp(e, { x: ins[0], out, act: 'leakyrelu', alpha: attrOf(n, 'alpha')?.f ?? 0.2 }); break;
+        case 'Prelu': ops.elementwise(e, { inputs: ins, out, op: 'PRelu' }); break;
+        case 'Mean': case 'Sum': case 'Max': case 'Min': {
+          const map = { Mean: 'ReduceMean', Sum: 'ReduceSum', Max: 'ReduceMax', Min: 'ReduceMin' };
+          ops.reduce(e, { x: ins[0], out, op: map[n.op], axes: Array.from(cdata(ins[1])), keepDims: !!attrOf(n, 'keep_dims')?.b });
+          break;
+        }
+        case 'Softmax': ops.softmax(e, { x: ins[0], out }); break;
+        case 'Reshape': ops.reshape(e, { x: ins[0], out, shape: Array.from(cdata(ins[1])) }); break;
+        case 'Squeeze': {
+          const v = e.get(ins[0]);
+          const dims = ints(n, 'squeeze_dims').map((d) => (d < 0 ? d + v.shape.length : d));
+          ops.reshape(e, { x: ins[0], out, shape: v.shape.filter((d, i) => (dims.length ? !dims.includes(i) : d !== 1)) });
+          break;
+        }
+        case 'ConcatV2': ops.concat(e, { inputs: ins.slice(0, -1), out, axis: cdata(ins[ins.length - 1])[0] }); break;
+        case 'Pad': case 'PadV2': {
+          const p = Array.from(cdata(ins[1]));
+          const pads = []; for (let i = 0; i < p.length; i += 2) pads.push([p[i], p[i + 1]]);
+          ops.pad(e, { x: ins[0], out, pads, value: n.op === 'PadV2' ? cdata(ins[2])[0] : 0 });
+          break;
+        }
+        case 'ResizeBilinear': case 'ResizeNearestNeighbor':
+          ops.resize(e, { x: ins[0], out, size: Array.from(cdata(ins[1])), method: n.op === 'ResizeBilinear' ? 'bilinear' : 'nearest', alignCorners: !!attrOf(n, 'align_corners')?.b, halfPixelCenters: !!attrOf(n, 'half_pixel_centers')?.b });
+          break;
+        case 'MatMul': case '_FusedMatMul': {
+          if (attrOf(n, 'transpose_a')?.b) throw new ConversionError('MatMul transpose_a is not supported');
+          const w = weight(ins[1]);
+          const wOI = attrOf(n, 'transpose_b')?.b ? w : transposeData(w.data, w.shape, [1, 0]);
+          const fused = (attrOf(n, 'fused_ops')?.list?.s ?? []).map(b64);
+          let bias = null, activation = 'NONE';
+          for (const f of fused) {
+            if (f === 'BiasAdd') bias = weight(ins[2]).data;
+            else if (f === 'Relu') activation = 'RELU';
+            else if (f === 'Relu6') activation = 'RELU6';
+            else throw new ConversionError(`Unsupported fused op ${f}`);
+          }
+          ops.dense(e, { x: ins[0], out, weight: wOI.data, weightShape: wOI.shape, bias, activation });
+          break;
+        }
+        case 'DepthToSpace': ops.depthToSpace(e, { x: ins[0], out, blockSize: Number(attrOf(n, 'block_size')?.i) }); break;
+        case 'NoOp': break;
+        default:
+          throw new ConversionError(`Unsupported TF.js graph op ${n.op}`);
+      }
+    } catch (err) {
+      if (err instanceof ConversionError && !err.message.includes(' at node ')) throw new ConversionError(`${err.message} at node "${n.name}" (${n.op})`);
+      throw err;
+    }
+  }
+  for (const o of outs) e.addOutput(o, o);
+  return finish(e, opCounts);
+}
+
+// ---------------- layers models ----------------
+
+function convertLayers(json, weights, opts) {
+  const topo = json.modelTopology.model_config ?? json.modelTopology;
+  const cfg = topo.config;
+  if (topo.class_name === 'Sequential') throw new ConversionError('Sequential layers models are not supported yet (functional models are)');
+  const e = new Emitter('tfjs_layers');
+  e.reserve(cfg.output_layers.map((o) => o[0]));
+  const opCounts = {};
+  const w = (layer, name) => {
+    const v = weights.get(`${layer}/${name}`);
+    if (!v) throw new ConversionError(`Missing weight ${layer}/${name}`);
+    return v;
+  };
+  const ACT = { linear: 'NONE', relu: 'RELU', relu6: 'RELU6', tanh: 'TANH', sigmoid: 'sigmoid' };
+  const pad = (p) => (p === 'same' ? 'SAME' : 'VALID');
+  for (const L of cfg.layers) {
+    opCounts[L.class_name] = (opCounts[L.class_name] ?? 0) + 1;
+    const c = L.config;
+    const ins = (L.inbound_nodes[0] ?? []).map((x) => x[0]);
+    const out = L.name;
+    try {
+      switch (L.class_name) {
+        case 'InputLayer':
+          e.addInput(out, L.name, fixShape(c.batch_input_shape ?? c.batch_shape, opts, L.name));
+          break;
+        case 'Conv2D': case 'DepthwiseConv2D': {
+          if (c.data_format && c.data_format !== 'channels_last') throw new ConversionError('Only channels_last is supported');
+          const depthwise = L.class_name === 'DepthwiseConv2D';
+          const k = w(L.name, depthwise ? 'depthwise_kernel' : 'kernel');
+          const wt = depthwise ? hwcmToOnnx(k) : hwioToOihw(k);
+          if ((c.groups ?? 1) !== 1) throw new ConversionError('Grouped Conv2D is not supported');
+          const act = ACT[c.activation];
+          if (!act) throw new ConversionError(`Unsupported activation ${c.activation}`);
+          ops.conv2d(e, {
+            x: ins[0], out, weight: wt.data, weightShape: wt.shape, bias: c.use_bias ? Float32Array.from(w(L.name, 'bias').data) : null,
+            strides: c.strides, dilations: c.dilation_rate ?? [1, 1], padding: pad(c.padding), group: depthwise ? k.shape[2] : 1, activation: act,
+          });
+          break;
+        }
+        case 'Activation': {
+          const act = ACT[c.activation];
+          if (!act) throw new ConversionError(`Unsupported activation ${c.activation}`);
+          if (c.activation === 'softmax') ops.softmax(e, { x: ins[0], out });
+          else ops.activationOp(e, { x: ins[0], out, act });
+          break;
+        }
+        case 'ReLU': ops.activationOp(e, { x: ins[0], out, act: c.max_value === 6 ? 'RELU6' : 'RELU' }); break;
+        case 'Concatenate': ops.concat(e, { inputs: ins, out, axis: c.axis ?? -1 }); break;
+        case 'Add': ops.elementwise(e, { inputs: ins, out, op: ins.length > 2 ? 'Sum' : 'Add' }); break;
+        case 'Multiply': ops.elementwise(e, { inputs: ins, out, op: 'Mul' }); break;
+        case 'UpSampling2D': {
+          const [, H, W] = e.get(ins[0]).shape;
+          ops.resize(e, { x: ins[0], out, size: [H * c.size[0], W * c.size[1]], method: c.interpolation === 'bilinear' ? 'bilinear' : 'nearest' });
+          break;
+        }
+        case 'MaxPooling2D': case 'AveragePooling2D':
+          ops.pool2d(e, { x: ins[0], out, type: L.class_name === 'MaxPooling2D' ? 'max' : 'avg', filter: c.pool_size, strides: c.strides ?? c.pool_size, padding: pad(c.padding) });
+          break;
+        case 'GlobalAveragePooling2D': ops.reduce(e, { x: ins[0], out, op: 'ReduceMean', axes: [1, 2], keepDims: !!c.keepdims }); break;
+        case 'Flatten': { const s = e.get(ins[0]).shape; ops.reshape(e, { x: ins[0], out, shape: [s[0], -1] }); break; }
+        case 'Dense': {
+          const k = w(L.name, 'kernel');
+          const wOI = transposeData(k.data, k.shape, [1, 0]);
+          ops.dense(e, { x: ins[0], out, weight: wOI.data, weightShape: wOI.shape, bias: c.use_bias ? Float32Array.from(w(L.name, 'bias').data) : null, activation: c.activation === 'softmax' ? 'NONE' : ACT[c.activation] });
+          if (c.activation === 'softmax') {
+            e.set(`${out}__logits`, e.get(out));
+            ops.softmax(e, { x: `${out}__logits`, out });
+          }
+          break;
+        }
+        default:
+          throw new ConversionError(`Unsupported TF.js layer ${L.class_name}`);
+      }
+    } catch (err) {
+      if (err instanceof ConversionError && !err.message.includes(' at layer ')) throw new ConversionError(`${err.message} at layer "${L.name}" (${L.class_name})`);
+      throw err;
+    }
+  }
+  for (const [name] of cfg.output_layers) e.addOutput(name, name);
+  return finish(e, opCounts);
+}
