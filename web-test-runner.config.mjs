@@ -1,13 +1,19 @@
-import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { basename } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { defaultReporter } from '@web/test-runner';
 import { playwrightLauncher } from '@web/test-runner-playwright';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { CHROMIUM_FLAGS, fakeCameraVideo, findChromium } from './scripts/chromium.mjs';
 import { ISOLATION_HEADERS } from './scripts/headers.mjs';
+import { referenceRun } from './scripts/reference.mjs';
 
 mkdirSync('tests/.fixtures', { recursive: true });
 // The camera plays a real photo (NASA's astronaut portrait, shipped by Debian's python3-skimage).
+// Real photos the tests load as <img> sources: skimage's astronaut and darknet's people and animals.
+for (const photo of ['/usr/lib/python3/dist-packages/skimage/data/astronaut.png', '/usr/share/darknet/data/person.jpg', '/usr/share/darknet/data/dog.jpg']) {
+  copyFileSync(photo, `tests/.fixtures/${basename(photo)}`);
+}
 const camera = fakeCameraVideo('/usr/lib/python3/dist-packages/skimage/data/astronaut.png', 'tests/.fixtures/astronaut.y4m');
 
 /** Every request a page makes that does not go to this machine: the suite fails if any appears. */
@@ -15,8 +21,9 @@ const external = [];
 
 const networkGuard = {
   name: 'network-guard',
-  executeCommand({ command }) {
+  executeCommand({ command, payload }) {
     if (command === 'external-requests') return [...external];
+    if (command === 'reference-run') return referenceRun(payload);
     return undefined;
   },
 };
