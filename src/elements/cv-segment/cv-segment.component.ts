@@ -118,6 +118,8 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
   }
 
   protected override paint(result: SegmentResult): void {
+    // The composite canvas is hidden until the first mask exists: show it now.
+    if (!this.lastMask) this.requestUpdate();
     this.lastMask = result;
     const frameEl = this.effect === 'none' ? null : this.frameElement();
     const comp = frameEl ? this.ensureCompositor() : null;
