@@ -62,6 +62,14 @@ export default {
   middleware: [
     // The runtimes' own files are served as they are: the dev server's module transforms would try to
     // resolve Node-only branches inside them (onnxruntime's `import("module")`) and break them.
+    // Debian's Fashion-MNIST (gzip idx files), for the trained networks' accuracy tests.
+    async (ctx, next) => {
+      const m = /^\/datasets\/fashion-mnist\/([a-z0-9-]+\.gz)$/.exec(ctx.path);
+      if (!m) return next();
+      ctx.type = 'application/gzip';
+      ctx.body = createReadStream(`/usr/share/datasets/fashion-mnist/${m[1]}`);
+      for (const [k, v] of Object.entries(ISOLATION_HEADERS)) ctx.set(k, v);
+    },
     async (ctx, next) => {
       if (!/^\/dist\/(ort|mediapipe)\//.test(ctx.path) || ctx.path.includes('..')) return next();
       const file = ctx.path.slice(1);
