@@ -42,6 +42,11 @@ function summaryReporter() {
         // A file that failed to load or threw outside a test counts as a failure too.
         if (!s.passed && !(s.testResults?.tests?.length || s.testResults?.suites?.length)) sum.failed++;
       }
+      // The privacy guard: any request that left localhost during the run fails it, whichever file made it.
+      if (external.length) {
+        console.error(`Requests left localhost during the run:\n  ${[...new Set(external)].join('\n  ')}`);
+        sum.failed++;
+      }
       mkdirSync('.cache', { recursive: true });
       writeFileSync('.cache/wtr-summary.json', JSON.stringify(sum));
     },
