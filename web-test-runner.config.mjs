@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, mkdirSync } from 'node:fs';
 import { writeFileSync } from 'node:fs';
 import { defaultReporter } from '@web/test-runner';
 import { playwrightLauncher } from '@web/test-runner-playwright';
@@ -9,6 +9,11 @@ import { ISOLATION_HEADERS } from './scripts/headers.mjs';
 mkdirSync('tests/.fixtures', { recursive: true });
 // The camera plays a real photo (NASA's astronaut portrait, shipped by Debian's python3-skimage).
 const camera = fakeCameraVideo('/usr/lib/python3/dist-packages/skimage/data/astronaut.png', 'tests/.fixtures/astronaut.y4m');
+// Real photos (Debian's darknet package) for the learn-mode tests, served from tests/.fixtures/.
+for (const photo of ['dog.jpg', 'horses.jpg', 'eagle.jpg', 'giraffe.jpg', 'person.jpg']) {
+  const from = `/usr/share/darknet/data/${photo}`;
+  if (existsSync(from)) copyFileSync(from, `tests/.fixtures/${photo}`);
+}
 
 /** Every request a page makes that does not go to this machine: the suite fails if any appears. */
 const external = [];
