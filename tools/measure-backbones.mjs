@@ -4,7 +4,8 @@
 // photos (one class per photo), fits on some crops and scores held-out crops at other positions and
 // scales, with brightness changes, by nearest centroid (cosine) and by softmax regression.
 // A raw-pixel thumbnail is the baseline every candidate must beat.
-// Usage: node tools/measure-backbones.mjs [--classes 8] [--train 10] [--test 20] [--json out.json]
+// Usage: node tools/measure-backbones.mjs [--classes 8] [--train 10] [--test 20] [--only REGEX] [--json out.json]
+// (--only picks candidates by "model:tensor"; the pixel baseline is "pixels:…".)
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -185,7 +186,7 @@ function penultimate(bytes) {
   return ts[Math.max(0, stop - 1)]?.name;
 }
 
-export async function measure({ classes = 8, nTrain = 10, nTest = 20, log = () => {} } = {}) {
+export async function measure({ classes = 8, nTrain = 10, nTest = 20, only = null, log = () => {} } = {}) {
   const photos = PHOTOS.slice(0, classes).map((f) => ({ label: path.basename(f).replace(/\.\w+$/, ''), img: loadImage(f) }));
   const trainRand = mulberry32(1), testRand = mulberry32(2);
   const sets = photos.map(({ label, img }) => ({
@@ -196,7 +197,6 @@ export async function measure({ classes = 8, nTrain = 10, nTest = 20, log = () =
     test: randomCrops(img, nTest, testRand, [0.3, 0.85]).map((c) => ({ crop: c, gain: 0.7 + 0.6 * testRand() })),
   }));
 
-  const only = process.env.ONLY ? new RegExp(process.env.ONLY) : null;
   const cands = [{ model: 'pixels', tensor: '8×8 RGB thumbnail', note: 'baseline' }, ...CANDIDATES].filter((c) => !only || only.test(`${c.model}:${c.tensor}`));
   const fashion = modelFile('fashion-cnn');
   if (fashion) cands.push({ model: 'fashion-cnn', tensor: penultimate(fs.readFileSync(fashion)), note: 'penultimate layer', file: fashion });
@@ -250,6 +250,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     classes: opt('--classes', 8),
     nTrain: opt('--train', 10),
     nTest: opt('--test', 20),
+    only: argv.includes('--only') ? new RegExp(argv[argv.indexOf('--only') + 1]) : null,
     log: (r) => process.stdout.write(`${r.model.padEnd(20)} ${String(r.tensor).slice(0, 42).padEnd(43)} dim ${String(r.dim).padStart(4)}  centroid ${pct(r.nearestCentroid).padStart(7)}  softmax ${pct(r.softmaxRegression).padStart(7)}  ${r.msPerCrop.toFixed(1)} ms/crop\n`),
   }).then((res) => {
     if (argv.includes('--json')) fs.writeFileSync(argv[argv.indexOf('--json') + 1], `${JSON.stringify(res, null, 2)}\n`);
