@@ -4,7 +4,7 @@
 // photos (one class per photo), fits on some crops and scores held-out crops at other positions and
 // scales, with brightness changes, by nearest centroid (cosine) and by softmax regression.
 // A raw-pixel thumbnail is the baseline every candidate must beat.
-// Usage: node tools/measure-backbones.mjs [--classes 8] [--train 10] [--test 20] [--only REGEX] [--json out.json]
+// Usage: node tools/measure-backbones.mjs [--classes 8] [--train 10] [--test 20] [--only REGEX] [--seed 1] [--json out.json]
 // (--only picks candidates by "model:tensor"; the pixel baseline is "pixels:…".)
 import fs from 'node:fs';
 import path from 'node:path';
@@ -186,9 +186,9 @@ function penultimate(bytes) {
   return ts[Math.max(0, stop - 1)]?.name;
 }
 
-export async function measure({ classes = 8, nTrain = 10, nTest = 20, only = null, log = () => {} } = {}) {
+export async function measure({ classes = 8, nTrain = 10, nTest = 20, only = null, seed = 1, log = () => {} } = {}) {
   const photos = PHOTOS.slice(0, classes).map((f) => ({ label: path.basename(f).replace(/\.\w+$/, ''), img: loadImage(f) }));
-  const trainRand = mulberry32(1), testRand = mulberry32(2);
+  const trainRand = mulberry32(seed), testRand = mulberry32(seed + 1);
   const sets = photos.map(({ label, img }) => ({
     label,
     img,
@@ -250,6 +250,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     classes: opt('--classes', 8),
     nTrain: opt('--train', 10),
     nTest: opt('--test', 20),
+    seed: opt('--seed', 1),
     only: argv.includes('--only') ? new RegExp(argv[argv.indexOf('--only') + 1]) : null,
     log: (r) => process.stdout.write(`${r.model.padEnd(20)} ${String(r.tensor).slice(0, 42).padEnd(43)} dim ${String(r.dim).padStart(4)}  centroid ${pct(r.nearestCentroid).padStart(7)}  softmax ${pct(r.softmaxRegression).padStart(7)}  ${r.msPerCrop.toFixed(1)} ms/crop\n`),
   }).then((res) => {
