@@ -1,5 +1,4 @@
 import { copyFileSync, createReadStream, existsSync, mkdirSync } from 'node:fs';
-import { basename } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { defaultReporter } from '@web/test-runner';
 import { playwrightLauncher } from '@web/test-runner-playwright';
@@ -9,12 +8,11 @@ import { ISOLATION_HEADERS } from './scripts/headers.mjs';
 import { referenceRun } from './scripts/reference.mjs';
 
 mkdirSync('tests/.fixtures', { recursive: true });
-// The camera plays a real photo (NASA's astronaut portrait, shipped by Debian's python3-skimage).
-// Real photos the tests load as <img> sources: skimage's astronaut and darknet's people and animals.
-for (const photo of ['/usr/lib/python3/dist-packages/skimage/data/astronaut.png', '/usr/share/darknet/data/person.jpg', '/usr/share/darknet/data/dog.jpg']) {
-  copyFileSync(photo, `tests/.fixtures/${basename(photo)}`);
-}
-const camera = fakeCameraVideo('/usr/lib/python3/dist-packages/skimage/data/astronaut.png', 'tests/.fixtures/astronaut.y4m');
+// Real photos the tests load as sources, served from tests/.fixtures/: skimage's astronaut (NASA's
+// portrait, also what the fake camera plays) and darknet's people and animals.
+const PHOTOS = ['/usr/lib/python3/dist-packages/skimage/data/astronaut.png', ...['dog.jpg', 'horses.jpg', 'eagle.jpg', 'giraffe.jpg', 'person.jpg'].map((p) => `/usr/share/darknet/data/${p}`)];
+for (const photo of PHOTOS) copyFileSync(photo, `tests/.fixtures/${basename(photo)}`);
+const camera = fakeCameraVideo(PHOTOS[0], 'tests/.fixtures/astronaut.y4m');
 
 /** Every request a page makes that does not go to this machine: the suite fails if any appears. */
 const external = [];

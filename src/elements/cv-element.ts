@@ -1,4 +1,4 @@
-import { LitElement, html, type PropertyValues, type TemplateResult } from 'lit';
+import { LitElement, html, type CSSResultGroup, type PropertyValues, type TemplateResult } from 'lit';
 import { acquireCamera, parseResolution } from '../camera/camera-hub.js';
 import { FrameLoopController, type FrameTick } from '../controllers/frame-loop-controller.js';
 import { CvError, toCvError, type CvErrorDetail } from '../events/cv-error.js';
@@ -45,7 +45,7 @@ const BACKENDS = ['auto', 'wasm', 'webgpu', 'mediapipe'];
  * @csspart error - the message shown for the last fault
  */
 export abstract class CvElement<R extends PipelineResult = PipelineResult, Public extends object = object> extends LitElement {
-  static override styles = baseStyles;
+  static override styles: CSSResultGroup = baseStyles;
 
   static override properties = {
     src: { type: String },
@@ -146,6 +146,15 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
   protected renderExtras(): TemplateResult | string {
     return '';
   }
+  /** Extra template after the stage (controls that must not cover the view). */
+  protected renderControls(): TemplateResult | string {
+    return '';
+  }
+  /**
+   * Called with newly loaded models before they replace the old ones and `cv-ready` fires; a task
+   * that keeps state in the worker for them sets it up here. Throwing fails the load.
+   */
+  protected prepareModels(_models: LoadedModels): Promise<void> | void {}
 
   // ---- public methods --------------------------------------------------------------------------
 
@@ -223,6 +232,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
         <canvas part="overlay" class="overlay"></canvas>
         <div part="error" class="error" role="alert" ?hidden=${!this.errorMessage}>${this.errorMessage}</div>
       </div>
+      ${this.renderControls()}
     `;
   }
 
@@ -294,8 +304,14 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
         acquired.forEach((k) => client.c!.release(k));
         return;
       }
+      const next: LoadedModels = { backend, keys, entries, client: client.c };
+      await this.prepareModels(next);
+      if (token !== this.loadToken) {
+        acquired.forEach((k) => client.c!.release(k));
+        return;
+      }
       const previous = this.models;
-      this.models = { backend, keys, entries, client: client.c };
+      this.models = next;
       this.releaseModels(previous);
       this.clearError();
       const detail: CvReadyDetail = { model: this.src || this.modelNeeds().map((n) => n.src).join('+'), backend, threads, loadMs: performance.now() - t0, precision, fromCache };
@@ -383,6 +399,16 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
   }
 
   // ---- frames ----------------------------------------------------------------------------------
+
+  /** A still copy of the current camera or source frame, or null when there is none yet. */
+  protected async captureFrame(): Promise<ImageBitmap | null> {
+    const el = this.sourceEl;
+    if (!el) return null;
+    if (el instanceof HTMLVideoElement && (el.readyState < 2 || !el.videoWidth)) return null;
+    if (el instanceof HTMLImageElement && (!el.complete || !el.naturalWidth)) return null;
+    if (el instanceof HTMLCanvasElement && (!el.width || !el.height)) return null;
+    return createImageBitmap(el);
+  }
 
   /** Runs the model once on a still source (an image), when there is one and nothing else drives it. */
   protected async processStill(): Promise<void> {

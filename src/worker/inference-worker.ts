@@ -7,6 +7,8 @@ import { fetchModel } from '../models/fetch-model.js';
 import { createOrtRuntime } from '../runtime/ort-runtime.js';
 import type { InferenceRuntime, InferenceSession } from '../runtime/types.js';
 import { runClassify } from '../tasks/classify/pipeline.js';
+import { runLearn } from '../tasks/learn/pipeline.js';
+import { headFor, learn } from './learn-store.js';
 import { runGenerate } from '../tasks/generate/pipeline.js';
 import { runSegment } from '../tasks/segment/pipeline.js';
 import type { Rect } from '../tasks/shared/geometry.js';
@@ -110,6 +112,7 @@ async function handle(msg: ToWorker): Promise<void> {
           let result: PipelineResult;
           const req = msg.request;
           if (req.task === 'classify') result = await runClassify(context, modelInfo, image, req);
+          else if (req.task === 'learn') result = await runLearn(context, modelInfo, image, req, headFor(req.head));
           else if (req.task === 'segment') result = await runSegment(context, modelInfo, image, req);
           else result = await runGenerate(context, modelInfo, image, req);
           const transfer: Transferable[] = [];
@@ -123,6 +126,25 @@ async function handle(msg: ToWorker): Promise<void> {
         }
       });
       chain = job;
+      return;
+    }
+    case 'learn': {
+      try {
+        const value = await learn(msg.op, {
+          context,
+          modelInfo,
+          runExclusive: (work) => {
+            const job = chain.then(work);
+            chain = job.catch(() => {});
+            return job;
+          },
+          notify: (head, status) => post({ type: 'learn-progress', head, status }),
+        });
+        post({ type: 'learned', id: msg.id, value });
+      } catch (e) {
+        if (msg.op.op === 'add') msg.op.frame.close();
+        post({ type: 'error', id: msg.id, ...errorOf(e) });
+      }
       return;
     }
   }
