@@ -1,5 +1,6 @@
-import { copyFileSync, createReadStream, existsSync, mkdirSync } from 'node:fs';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+
 import { defaultReporter } from '@web/test-runner';
 import { playwrightLauncher } from '@web/test-runner-playwright';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
