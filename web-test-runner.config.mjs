@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, mkdirSync } from 'node:fs';
 import { writeFileSync } from 'node:fs';
 import { defaultReporter } from '@web/test-runner';
 import { playwrightLauncher } from '@web/test-runner-playwright';
@@ -9,6 +9,8 @@ import { ISOLATION_HEADERS } from './scripts/headers.mjs';
 mkdirSync('tests/.fixtures', { recursive: true });
 // The camera plays a real photo (NASA's astronaut portrait, shipped by Debian's python3-skimage).
 const camera = fakeCameraVideo('/usr/lib/python3/dist-packages/skimage/data/astronaut.png', 'tests/.fixtures/astronaut.y4m');
+// The same photo as a still, for tests that compare engines on one image (`<img src="/tests/.fixtures/astronaut.png">`).
+if (!existsSync('tests/.fixtures/astronaut.png')) copyFileSync('/usr/lib/python3/dist-packages/skimage/data/astronaut.png', 'tests/.fixtures/astronaut.png');
 
 /** Every request a page makes that does not go to this machine: the suite fails if any appears. */
 const external = [];

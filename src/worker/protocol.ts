@@ -2,7 +2,7 @@ import type { ClassifyRequest, ClassifyResult } from '../tasks/classify/pipeline
 import type { GenerateRequest, GenerateResult } from '../tasks/generate/pipeline.js';
 import type { SegmentRequest, SegmentResult } from '../tasks/segment/pipeline.js';
 import type { ImageInputSpec } from '../tasks/shared/tensor-spec.js';
-import type { BackendName } from '../runtime/types.js';
+import type { EngineName } from '../runtime/types.js';
 
 export type PipelineRequest = ClassifyRequest | SegmentRequest | GenerateRequest;
 export type PipelineResult = ClassifyResult | SegmentResult | GenerateResult;
@@ -14,10 +14,13 @@ export interface LoadSpec {
   input: ImageInputSpec | null;
   labels: string[] | null;
   outputRange?: [number, number];
+  /** `tflite`: a MediaPipe Tasks model (mediapipe workers only), run as the catalog task says. */
+  format?: 'onnx' | 'tflite';
+  task?: 'segment' | 'detect';
 }
 
 export type ToWorker =
-  | { type: 'init'; backend: BackendName; ortBase: string; maxThreads: number }
+  | { type: 'init'; backend: EngineName; ortBase: string; mediapipeBase: string; maxThreads: number }
   | { type: 'load'; id: number; key: string; spec: LoadSpec }
   | { type: 'release'; key: string }
   | { type: 'run'; id: number; request: PipelineRequest; frame: ImageBitmap | VideoFrame };
