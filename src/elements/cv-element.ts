@@ -5,9 +5,9 @@ import { CvError, toCvError, type CvErrorDetail } from '../events/cv-error.js';
 import type { CvProgressDetail } from '../events/cv-progress.js';
 import type { CvReadyDetail } from '../events/cv-ready.js';
 import type { CvResultBase } from '../events/cv-result.js';
-import { loadCatalog, resolveModel, type CatalogEntry, type Precision, DEFAULT_CATALOG_URL } from '../models/catalog.js';
+import { loadCatalog, parseIntegrity, resolveModel, type CatalogEntry, type Precision, DEFAULT_CATALOG_URL } from '../models/catalog.js';
 import { resolveBackend, type BackendChoice } from '../runtime/select-backend.js';
-import type { BackendName } from '../runtime/types.js';
+import type { BackendName, EngineName } from '../runtime/types.js';
 import type { LoadSpec, PipelineRequest, PipelineResult } from '../worker/protocol.js';
 import { InferenceClient } from '../worker/worker-client.js';
 import { baseStyles } from './cv-element.styles.js';
@@ -21,7 +21,7 @@ export interface ModelNeed {
 
 /** Models loaded for the current attributes: role → worker key, plus what the pipeline was told. */
 export interface LoadedModels {
-  backend: BackendName;
+  backend: EngineName;
   keys: Record<string, string>;
   entries: Record<string, CatalogEntry | null>;
   client: InferenceClient;
@@ -142,6 +142,14 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
   protected abstract paint(result: R): void;
   /** The part of a result that goes into `cv-result` and `element.result`. */
   protected abstract publicResult(result: R): Public;
+  /**
+   * With backend="mediapipe": the roles MediaPipe Tasks runs, and as which task; the other roles run on ONNX
+   * WASM in the same worker. null (the default) when this element, with its current attributes, has no
+   * MediaPipe path, which makes backend="mediapipe" fail with `backend-unavailable`.
+   */
+  protected mediapipeRoles(): Record<string, 'segment' | 'detect'> | null {
+    return null;
+  }
   /** Extra template inside the stage (overlays, controls). */
   protected renderExtras(): TemplateResult | string {
     return '';
@@ -250,6 +258,28 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     };
   }
 
+  /** A MediaPipe Tasks model: the catalog entry's `.tflite` with metadata, or a `.tflite` URL. */
+  protected async mediapipeSpecFor(src: string, task: 'segment' | 'detect'): Promise<{ spec: LoadSpec; entry: CatalogEntry | null; precision: Precision | null }> {
+    if (/\.tflite(\?|#|$)/i.test(src)) {
+      const spec: LoadSpec = { url: new URL(src, document.baseURI).href, sha256: parseIntegrity(this.integrity || null), input: null, labels: null, format: 'tflite', task };
+      return { spec, entry: null, precision: null };
+    }
+    const catalogUrl = this.catalog || DEFAULT_CATALOG_URL;
+    const { entry } = await resolveModel(src, 'wasm', { catalogUrl, precision: this.precision, integrity: this.integrity || null });
+    if (!entry?.mediapipe) {
+      throw new CvError('backend-unavailable', `Model "${src}" has no MediaPipe (.tflite) file in the catalog; backend="mediapipe" cannot run it`);
+    }
+    const spec: LoadSpec = {
+      url: new URL(entry.mediapipe.file, new URL(catalogUrl, document.baseURI)).href,
+      sha256: parseIntegrity(this.integrity || null) ?? entry.mediapipe.sha256,
+      input: entry.input ?? null,
+      labels: entry.labels ?? null,
+      format: 'tflite',
+      task,
+    };
+    return { spec, entry, precision: null };
+  }
+
   /** Expands catalog entries made of parts (a VAE's encoder and decoder) into one need per part. */
   private async expandNeeds(needs: ModelNeed[]): Promise<ModelNeed[]> {
     const out: ModelNeed[] = [];
@@ -274,9 +304,15 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     const acquired: string[] = [];
     try {
       const backend = await resolveBackend(this.backend);
+      let mpRoles: Record<string, 'segment' | 'detect'> = {};
       if (backend === 'mediapipe') {
-        throw new CvError('backend-unavailable', `backend="mediapipe" is not available for <${this.localName}> yet; use auto, wasm or webgpu`);
+        const roles = this.mediapipeRoles();
+        if (!roles) {
+          throw new CvError('backend-unavailable', `backend="mediapipe" is not available for <${this.localName}> with these attributes (it runs <cv-segment> and <cv-classify roi="face">); use auto, wasm or webgpu`);
+        }
+        mpRoles = roles;
       }
+      const ortBackend: BackendName = backend === 'mediapipe' ? 'wasm' : backend;
       const needs = await this.expandNeeds(this.modelNeeds());
       if (token !== this.loadToken) return;
       client.c = InferenceClient.for(backend);
@@ -287,7 +323,8 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       let precision: string | null = null;
       await Promise.all(
         needs.map(async (need) => {
-          const { spec, entry, precision: p } = await this.loadSpecFor(need.src, backend);
+          const mpTask = mpRoles[need.role];
+          const { spec, entry, precision: p } = mpTask ? await this.mediapipeSpecFor(need.src, mpTask) : await this.loadSpecFor(need.src, ortBackend);
           const key = `${spec.url}#${spec.sha256 ?? ''}`;
           const loaded = await client.c!.load(key, spec, (loaded, total) =>
             token === this.loadToken && this.emit<CvProgressDetail>('cv-progress', { loaded, total, model: need.src }),

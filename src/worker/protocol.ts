@@ -4,7 +4,7 @@ import type { LearnRequest } from '../tasks/learn/pipeline.js';
 import type { GenerateRequest, GenerateResult } from '../tasks/generate/pipeline.js';
 import type { SegmentRequest, SegmentResult } from '../tasks/segment/pipeline.js';
 import type { ImageInputSpec } from '../tasks/shared/tensor-spec.js';
-import type { BackendName } from '../runtime/types.js';
+import type { EngineName } from '../runtime/types.js';
 
 export type PipelineRequest = ClassifyRequest | SegmentRequest | GenerateRequest | LearnRequest;
 export type PipelineResult = ClassifyResult | SegmentResult | GenerateResult;
@@ -16,6 +16,9 @@ export interface LoadSpec {
   input: ImageInputSpec | null;
   labels: string[] | null;
   outputRange?: [number, number];
+  /** `tflite`: a MediaPipe Tasks model (mediapipe workers only), run as the catalog task says. */
+  format?: 'onnx' | 'tflite';
+  task?: 'segment' | 'detect';
 }
 
 /** Where a learned head stands, as the worker reports it after each operation and training chunk. */
@@ -47,7 +50,7 @@ export type LearnOp =
   | { op: 'close'; head: string };
 
 export type ToWorker =
-  | { type: 'init'; backend: BackendName; ortBase: string; maxThreads: number }
+  | { type: 'init'; backend: EngineName; ortBase: string; mediapipeBase: string; maxThreads: number }
   | { type: 'load'; id: number; key: string; spec: LoadSpec }
   | { type: 'release'; key: string }
   | { type: 'run'; id: number; request: PipelineRequest; frame: ImageBitmap | VideoFrame }

@@ -1,5 +1,5 @@
 import { CvError } from '../events/cv-error.js';
-import type { BackendName } from '../runtime/types.js';
+import type { EngineName } from '../runtime/types.js';
 import type { HeadFile } from '../tasks/learn/head.js';
 import type { FromWorker, LearnOp, LearnStatus, LoadSpec, PipelineRequest, PipelineResult, ToWorker } from './protocol.js';
 
@@ -23,9 +23,9 @@ type Pending = {
  * sessions inside it are keyed by model and reference-counted, so two elements on one model share it.
  */
 export class InferenceClient {
-  private static clients = new Map<BackendName, InferenceClient>();
+  private static clients = new Map<EngineName, InferenceClient>();
 
-  static for(backend: BackendName): InferenceClient {
+  static for(backend: EngineName): InferenceClient {
     let c = InferenceClient.clients.get(backend);
     if (!c) InferenceClient.clients.set(backend, (c = new InferenceClient(backend)));
     return c;
@@ -44,7 +44,7 @@ export class InferenceClient {
   private models = new Map<string, { refs: number; loaded: Promise<LoadedModel>; progress: Set<(l: number, t: number) => void> }>();
   private learnListeners = new Map<string, (status: LearnStatus) => void>();
 
-  private constructor(readonly backend: BackendName) {
+  private constructor(readonly backend: EngineName) {
     this.worker = new Worker(new URL('./inference-worker.js', import.meta.url), { type: 'module', name: `cv-elements-${backend}` });
     this.worker.onmessage = (ev: MessageEvent<FromWorker>) => this.receive(ev.data);
     this.worker.onerror = (ev) => {
@@ -54,7 +54,7 @@ export class InferenceClient {
       this.pending.clear();
     };
     const maxThreads = Math.min(4, navigator.hardwareConcurrency || 2);
-    this.post({ type: 'init', backend, ortBase: new URL('./ort/', import.meta.url).href, maxThreads });
+    this.post({ type: 'init', backend, ortBase: new URL('./ort/', import.meta.url).href, mediapipeBase: new URL('./mediapipe/', import.meta.url).href, maxThreads });
   }
 
   private post(msg: ToWorker, transfer: Transferable[] = []) {

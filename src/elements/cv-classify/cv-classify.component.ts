@@ -135,6 +135,11 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
     return [{ role: 'classifier', src: this.src || DEFAULT_CLASSIFIER }];
   }
 
+  /** MediaPipe's FaceDetector finds the faces; the expression classifier stays on ONNX WASM in the same worker. */
+  protected override mediapipeRoles(): Record<string, 'segment' | 'detect'> | null {
+    return this.roi === 'face' ? { detector: 'detect' } : null;
+  }
+
   protected override buildRequest(models: LoadedModels): PipelineRequest {
     if (models.keys.backbone) {
       return { task: 'learn', backbone: models.keys.backbone, head: this.headId, topK: Math.max(1, this.topK || 1), threshold: this.threshold || 0 };

@@ -54,6 +54,10 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
     return [{ role: 'segmenter', src: this.src || DEFAULT_SEGMENTER }];
   }
 
+  protected override mediapipeRoles(): Record<string, 'segment' | 'detect'> {
+    return { segmenter: 'segment' };
+  }
+
   protected override buildRequest(models: LoadedModels): PipelineRequest {
     return { task: 'segment', segmenter: models.keys.segmenter!, threshold: this.threshold };
   }
