@@ -269,12 +269,31 @@ export async function quantizeInt8(model, feeds, opts = {}) {
     const r = ranges.get(t);
     if (r) ranges.set(t, [0, Math.min(r[1], hi)]);
   }
-  const params = new Map();
-  for (const t of calibNames) params.set(t, uint8Params(ranges.get(t)));
-  // Same-scale ops: output takes the input's parameters (in graph order, so chains propagate).
+  // Tensors that must share one scale/zero point: in and out of data-movement ops, and all inputs and the
+  // output of Concat (then Concat runs on uint8 directly instead of requantising in QLinearConcat).
+  const parent = new Map(calibNames.map((t) => [t, t]));
+  const find = (t) => { while (parent.get(t) !== t) t = parent.get(t); return t; };
+  const union = (a, b) => {
+    if (!parent.has(a) || !parent.has(b)) return false;
+    const ra = find(a); const rb = find(b);
+    // Root = the tensor earlier in calibNames, so grouping is deterministic.
+    if (ra !== rb) { if (calibNames.indexOf(ra) < calibNames.indexOf(rb)) parent.set(rb, ra); else parent.set(ra, rb); }
+    return true;
+  };
+  const sharedScale = (n) => SAME_SCALE.has(n.opType) || (n.opType === 'Concat' && opts.concatSameScale !== false);
   for (const n of g.node) {
-    if (quantNodes.has(n) && SAME_SCALE.has(n.opType) && params.has(n.input[0])) params.set(n.output[0], params.get(n.input[0]));
+    if (!quantNodes.has(n) || !sharedScale(n)) continue;
+    const ins = n.opType === 'Concat' ? n.input : [n.input[0]];
+    for (const i of ins) union(i, n.output[0]);
   }
+  const groupRange = new Map();
+  for (const t of calibNames) {
+    const r = find(t); const [lo, hi] = ranges.get(t); const g0 = groupRange.get(r);
+    groupRange.set(r, g0 ? [Math.min(g0[0], lo), Math.max(g0[1], hi)] : [lo, hi]);
+  }
+  const groupParams = new Map([...groupRange].map(([r, range]) => [r, uint8Params(range)]));
+  const params = new Map();
+  for (const t of calibNames) params.set(t, groupParams.get(find(t)));
 
   // 4. Rewrite.
   const fresh = nameAllocator(g);
@@ -284,6 +303,9 @@ export async function quantizeInt8(model, feeds, opts = {}) {
   const scaleInit = new Map();
   const paramInits = (t) => {
     if (!scaleInit.has(t)) {
+      // Same-scale tensors share one scale/zero-point pair (ORT's QDQ-drop rules compare them).
+      const shared = [...params.keys()].find((k) => k !== t && params.get(k) === params.get(t) && scaleInit.has(k));
+      if (shared) { scaleInit.set(t, scaleInit.get(shared)); return scaleInit.get(t); }
       const { scale, zp } = params.get(t);
       const s = fresh(`${t}_scale`); const z = fresh(`${t}_zero_point`);
       newInits.push(makeTensor(s, DT.FLOAT, [], Float32Array.of(scale)));
@@ -292,14 +314,19 @@ export async function quantizeInt8(model, feeds, opts = {}) {
     }
     return scaleInit.get(t);
   };
-  const dqFor = (t, consumer) => {
-    // One Q per tensor, one DQ per consumer (ORT's QDQ selectors want a DQ per node unit).
+  const ensureQ = (t) => {
     const [s, z] = paramInits(t);
     if (!qOut.has(t)) {
       const qn = fresh(`${t}_QuantizeLinear`);
       qOut.set(t, fresh(`${t}_quantized`));
       newNodes.push({ after: t, node: makeNode('QuantizeLinear', [t, s, z], [qOut.get(t)], qn) });
     }
+    return qOut.get(t);
+  };
+  const dqFor = (t, consumer) => {
+    // One Q per tensor, one DQ per consumer (ORT's QDQ selectors want a DQ per node unit).
+    const [s, z] = paramInits(t);
+    ensureQ(t);
     const d = fresh(`${t}_dequantized`);
     newNodes.push({ after: t, node: makeNode('DequantizeLinear', [qOut.get(t), s, z], [d], fresh(`${t}_DequantizeLinear_${consumer.name || 'node'}`)) });
     return d;
@@ -310,6 +337,16 @@ export async function quantizeInt8(model, feeds, opts = {}) {
     if (!quantNodes.has(n)) continue;
     const wi = WEIGHTED[n.opType];
     const xName = n.input[0];
+    const moves = n.opType === 'Concat' ? n.input : [xName];
+    if (sharedScale(n) && moves.every((t) => params.has(t) && params.get(t) === params.get(n.output[0]))) {
+      // Data movement on the uint8 tensor itself: no DQ→op→Q left for the runtime to (maybe) drop.
+      n.input = n.input.map((t) => (moves.includes(t) ? ensureQ(t) : t));
+      const q = fresh(`${n.output[0]}_quantized`);
+      qOut.set(n.output[0], q);
+      paramInits(n.output[0]);
+      n.output[0] = q;
+      continue;
+    }
     // Activation inputs → DQ outputs.
     n.input = n.input.map((t, i) => {
       if (!t || (wi !== undefined && i !== 0)) return t;
