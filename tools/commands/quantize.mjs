@@ -20,7 +20,7 @@ Prints a JSON report (output sha256 included). Same inputs give byte-identical o
 
 /** @param {string[]} argv */
 export async function main(argv) {
-  const args = parseArgs(argv, { boolean: ['int8', 'fp16', 'reduce-range', 'concat-requantize', 'help', 'quiet'], alias: { o: 'output', h: 'help' } });
+  const args = parseArgs(argv, { boolean: ['int8', 'fp16', 'reduce-range', 'concat-requantize', 'skip-depthwise', 'help', 'quiet'], alias: { o: 'output', h: 'help' } });
   if (args.help || !args._[0]) {
     console.log(USAGE);
     return args.help ? 0 : 2;
@@ -50,6 +50,8 @@ export async function main(argv) {
       floatOps: list(args['float-ops']),
       reduceRange: !!args['reduce-range'],
       concatSameScale: !args['concat-requantize'],
+      skipDepthwise: !!args['skip-depthwise'],
+      weightType: args['weight-type'] ?? 'int8',
       log,
     });
   } else {

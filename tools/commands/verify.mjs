@@ -18,7 +18,7 @@ with onnxruntime-web (wasm or webgpu). --strict exits 1 when the bar is missed.`
 
 /** @param {string[]} argv */
 export async function main(argv) {
-  const args = parseArgs(argv, { boolean: ['help', 'ops', 'strict'], alias: { h: 'help', r: 'reference' } });
+  const args = parseArgs(argv, { boolean: ['help', 'ops', 'strict', 'profile'], alias: { h: 'help', r: 'reference' } });
   if (args.help || !args._[0]) {
     console.log(USAGE);
     return args.help ? 0 : 2;
@@ -41,7 +41,7 @@ export async function main(argv) {
   let report;
   if (args.browser) {
     const { verifyBrowser } = await import('../lib/browser.mjs');
-    report = await verifyBrowser({ ...common, backend: args.browser });
+    report = await verifyBrowser({ ...common, backend: args.browser, profile: !!args.profile });
   } else {
     report = await verifyNode(common);
   }

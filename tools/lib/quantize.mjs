@@ -174,7 +174,7 @@ export async function quantizeInt8(model, feeds, opts = {}) {
   const inits = initializerMap(g);
   const graphOutputs = new Set(g.output.map((o) => o.name));
   const exclude = new Set(opts.exclude ?? []);
-  const floatOps = new Set(opts.floatOps ?? DEFAULT_FLOAT_OPS);
+  const floatOps = new Set([...DEFAULT_FLOAT_OPS, ...(opts.floatOps ?? [])]);
   const isFloat = (t) => types.get(t) === DT.FLOAT;
   const isInit = (t) => inits.has(t);
   const isAct = (t) => t && isFloat(t) && !isInit(t);
@@ -234,6 +234,7 @@ export async function quantizeInt8(model, feeds, opts = {}) {
     if (!isAct(out) || graphOutputs.has(out)) continue; // graph outputs stay exact float
     if (n.opType in WEIGHTED) {
       if (!isAct(n.input[0]) || weightAxis(n) === undefined) continue;
+      if (opts.skipDepthwise && n.opType === 'Conv' && attr(n, 'group', 1) > 1) continue;
       quantNodes.add(n);
     } else if (PASS_OPS.has(n.opType) || SAME_SCALE.has(n.opType)) {
       if (!isAct(n.input[0])) continue;
@@ -364,9 +365,16 @@ export async function quantizeInt8(model, feeds, opts = {}) {
       const dims = tensorDims(w);
       const { q, scales } = quantizeWeights(tensorData(w), dims, axis, { reduceRange: opts.reduceRange });
       const qn = fresh(`${wName}_quantized`); const sn = fresh(`${wName}_scale`); const zn = fresh(`${wName}_zero_point`);
-      newInits.push(makeTensor(qn, DT.INT8, dims, q));
-      newInits.push(makeTensor(sn, DT.FLOAT, [scales.length], scales));
-      newInits.push(makeTensor(zn, DT.INT8, [scales.length], new Int8Array(scales.length)));
+      if (opts.weightType === 'uint8') {
+        // Same symmetric grid shifted by 128 (zero point 128): lets runtimes use their U8U8 kernels.
+        newInits.push(makeTensor(qn, DT.UINT8, dims, Uint8Array.from(q, (v) => v + 128)));
+        newInits.push(makeTensor(sn, DT.FLOAT, [scales.length], scales));
+        newInits.push(makeTensor(zn, DT.UINT8, [scales.length], new Uint8Array(scales.length).fill(128)));
+      } else {
+        newInits.push(makeTensor(qn, DT.INT8, dims, q));
+        newInits.push(makeTensor(sn, DT.FLOAT, [scales.length], scales));
+        newInits.push(makeTensor(zn, DT.INT8, [scales.length], new Int8Array(scales.length)));
+      }
       weightBytes += q.length;
       const dq = fresh(`${wName}_dequantized`);
       newNodes.push({ after: '', node: makeNode('DequantizeLinear', [qn, sn, zn], [dq], fresh(`${wName}_DequantizeLinear`), { axis }) });

@@ -193,7 +193,7 @@ export async function optimizedOps(modelPath, { level = 'all' } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'cv-models-opt-'));
   try {
     const file = join(dir, 'optimized.onnx');
-    const s = await ort.InferenceSession.create(modelPath, { graphOptimizationLevel: level, optimizedModelFilePath: file, intraOpNumThreads: 1 });
+    const s = await ort.InferenceSession.create(modelPath, { graphOptimizationLevel: level, optimizedModelFilePath: file, intraOpNumThreads: 1, logSeverityLevel: 3 });
     await s.release?.();
     const m = loadModel(readFileSync(file));
     const hist = {};
@@ -223,6 +223,21 @@ export async function medianLatency(session, feed, { runs = 20, warmup = 3 } = {
   return times[Math.floor(times.length / 2)];
 }
 
+/** Median latencies of two sessions timed alternately (so machine load affects both alike). */
+export async function alternatingMedians(a, b, feed, runs, warmup = 3) {
+  for (let i = 0; i < warmup; i++) { await a.run(feed); await b.run(feed); }
+  const ta = []; const tb = [];
+  for (let i = 0; i < runs; i++) {
+    for (const [s, t] of i % 2 ? [[b, tb], [a, ta]] : [[a, ta], [b, tb]]) {
+      const t0 = performance.now();
+      await s.run(feed);
+      t.push(performance.now() - t0);
+    }
+  }
+  const med = (t) => t.sort((x, y) => x - y)[Math.floor(t.length / 2)];
+  return { a: med(ta), b: med(tb) };
+}
+
 /**
  * Runs candidate and reference with onnxruntime-node on the feeds and compares them.
  * @param {{ candidate: string, reference: string, task: string, feeds: import('./inputs.mjs').Feed[],
@@ -240,8 +255,7 @@ export async function verifyNode(o) {
   const report = { backend: 'onnxruntime-node (cpu)', task: o.task, samples: o.feeds.length, ...taskMetrics(o.task, pairs, o) };
   if (o.latencyRuns) {
     const f = toOrtFeed(ort, o.feeds[0]);
-    const refMs = await medianLatency(ref, f, { runs: o.latencyRuns });
-    const candMs = await medianLatency(cand, f, { runs: o.latencyRuns });
+    const { a: refMs, b: candMs } = await alternatingMedians(ref, cand, f, o.latencyRuns);
     report.latency = { threads: opts.intraOpNumThreads, referenceMs: round(refMs), candidateMs: round(candMs), ratio: round(candMs / refMs, 3) };
   }
   await ref.release?.();
