@@ -7,14 +7,16 @@ import { optimizedOps, verifyNode } from '../lib/verify.mjs';
 export const USAGE = `Usage:
   cv-models verify MODEL.onnx --reference REF.onnx --task classify|segment|detect|generate|features
         [--photos a.jpg,b.png | --calibrate DIR] [--input-spec JSON|FILE] [--normal N [--seed S]]
-        [--latency RUNS] [--threads N] [--box-format cxcywh|xyxy|yxyx] [--ops] [--browser wasm|webgpu] [--strict]
+        [--latency RUNS] [--threads N] [--box-format cxcywh|xyxy|yxyx] [--ops] [--strict]
+        [--browser wasm|webgpu [--profile]] [--runtime web]
 
 Runs both models on the same inputs (real photos by default; standard-normal latents for non-image inputs)
 and prints JSON: maxAbsDiff plus top1Agreement (classify), maskIoU at 0.5 (segment), score-weighted boxIoU
 (detect), PSNR (generate) or cosine similarity (features), and pass against the bars (top-1 ≥ 97 %,
 IoU ≥ 0.97, box IoU ≥ 0.9, PSNR ≥ 35 dB). --latency N adds median latency of both; --ops adds the op
 histogram of the candidate after ORT's optimiser (QLinearConv etc.). --browser runs both in Debian Chromium
-with onnxruntime-web (wasm or webgpu). --strict exits 1 when the bar is missed.`;
+with onnxruntime-web (wasm or webgpu). --runtime web runs onnxruntime-web's WASM build inside Node and
+adds per-run CPU time (robust on a loaded machine). --strict exits 1 when the bar is missed.`;
 
 /** @param {string[]} argv */
 export async function main(argv) {
@@ -43,7 +45,7 @@ export async function main(argv) {
     const { verifyBrowser } = await import('../lib/browser.mjs');
     report = await verifyBrowser({ ...common, backend: args.browser, profile: !!args.profile });
   } else {
-    report = await verifyNode(common);
+    report = await verifyNode({ ...common, runtime: args.runtime });
   }
   report = { candidate: args._[0], reference: args.reference, inputs: source, ...report };
   if (args.ops) report.optimizedOps = await optimizedOps(args._[0]);

@@ -2,7 +2,7 @@
 // in Debian's Chromium, driven by playwright-core, from a localhost server that makes the page
 // cross-origin isolated (so wasm threads work). Metrics are computed in Node from the returned outputs.
 import { createServer } from 'node:http';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, normalize } from 'node:path';
 import { taskMetrics, round } from './verify.mjs';
@@ -155,6 +155,7 @@ export async function verifyBrowser(o) {
 
 /** Per-op kernel time in ms per session.run, from ORT-web's profiling output (one JSON event per console line). */
 function profileFromLogs(logs, runsPerSession) {
+  if (process.env.CV_PROFILE_DUMP) writeFileSync(process.env.CV_PROFILE_DUMP, logs.join('\n'));
   const out = {};
   let which = null;
   for (const line of logs) {

@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import * as ortNode from 'onnxruntime-node';
 import { loadModel } from './onnx-io.mjs';
 import { toOrtFeed } from './inputs.mjs';
 
@@ -188,12 +188,18 @@ export function taskMetrics(task, pairs, { boxFormat = 'cxcywh', detThreshold = 
   return r;
 }
 
+async function webRuntime(threads) {
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = threads;
+  return ort;
+}
+
 /** Op-type histogram of the graph ORT actually runs after its optimisations. */
 export async function optimizedOps(modelPath, { level = 'all' } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'cv-models-opt-'));
   try {
     const file = join(dir, 'optimized.onnx');
-    const s = await ort.InferenceSession.create(modelPath, { graphOptimizationLevel: level, optimizedModelFilePath: file, intraOpNumThreads: 1, logSeverityLevel: 3 });
+    const s = await ortNode.InferenceSession.create(modelPath, { graphOptimizationLevel: level, optimizedModelFilePath: file, intraOpNumThreads: 1, logSeverityLevel: 3 });
     await s.release?.();
     const m = loadModel(readFileSync(file));
     const hist = {};
@@ -226,16 +232,19 @@ export async function medianLatency(session, feed, { runs = 20, warmup = 3 } = {
 /** Median latencies of two sessions timed alternately (so machine load affects both alike). */
 export async function alternatingMedians(a, b, feed, runs, warmup = 3) {
   for (let i = 0; i < warmup; i++) { await a.run(feed); await b.run(feed); }
-  const ta = []; const tb = [];
+  const ta = []; const tb = []; const ca = []; const cb = [];
   for (let i = 0; i < runs; i++) {
-    for (const [s, t] of i % 2 ? [[b, tb], [a, ta]] : [[a, ta], [b, tb]]) {
+    for (const [s, t, c] of i % 2 ? [[b, tb, cb], [a, ta, ca]] : [[a, ta, ca], [b, tb, cb]]) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       await s.run(feed);
       t.push(performance.now() - t0);
+      const dc = process.cpuUsage(c0);
+      c.push((dc.user + dc.system) / 1000);
     }
   }
   const med = (t) => t.sort((x, y) => x - y)[Math.floor(t.length / 2)];
-  return { a: med(ta), b: med(tb) };
+  return { a: med(ta), b: med(tb), cpuA: med(ca), cpuB: med(cb) };
 }
 
 /**
@@ -244,7 +253,12 @@ export async function alternatingMedians(a, b, feed, runs, warmup = 3) {
  *   latencyRuns?: number, threads?: number, boxFormat?: string }} o
  */
 export async function verifyNode(o) {
-  const opts = { graphOptimizationLevel: 'all', intraOpNumThreads: o.threads ?? 1, interOpNumThreads: 1, executionMode: 'sequential' };
+  // runtime 'web': the same onnxruntime-web WASM binary the browser runs, inside Node (single thread), so
+  // latency can be measured as process CPU time, which stays meaningful on a loaded machine.
+  const ort = o.runtime === 'web' ? await webRuntime(o.threads ?? 1) : ortNode;
+  const opts = o.runtime === 'web'
+    ? { executionProviders: ['wasm'], graphOptimizationLevel: 'all' }
+    : { graphOptimizationLevel: 'all', intraOpNumThreads: o.threads ?? 1, interOpNumThreads: 1, executionMode: 'sequential' };
   const ref = await ort.InferenceSession.create(o.reference, opts);
   const cand = await ort.InferenceSession.create(o.candidate, opts);
   const pairs = [];
@@ -252,11 +266,14 @@ export async function verifyNode(o) {
     const f = toOrtFeed(ort, feed);
     pairs.push({ ref: plain(await ref.run(f)), cand: plain(await cand.run(f)) });
   }
-  const report = { backend: 'onnxruntime-node (cpu)', task: o.task, samples: o.feeds.length, ...taskMetrics(o.task, pairs, o) };
+  const report = { backend: o.runtime === 'web' ? 'onnxruntime-web wasm in Node' : 'onnxruntime-node (cpu)', task: o.task, samples: o.feeds.length, ...taskMetrics(o.task, pairs, o) };
   if (o.latencyRuns) {
     const f = toOrtFeed(ort, o.feeds[0]);
-    const { a: refMs, b: candMs } = await alternatingMedians(ref, cand, f, o.latencyRuns);
-    report.latency = { threads: opts.intraOpNumThreads, referenceMs: round(refMs), candidateMs: round(candMs), ratio: round(candMs / refMs, 3) };
+    const { a: refMs, b: candMs, cpuA, cpuB } = await alternatingMedians(ref, cand, f, o.latencyRuns);
+    report.latency = {
+      threads: o.threads ?? 1, referenceMs: round(refMs), candidateMs: round(candMs), ratio: round(candMs / refMs, 3),
+      referenceCpuMs: round(cpuA), candidateCpuMs: round(cpuB), cpuRatio: round(cpuB / cpuA, 3),
+    };
   }
   await ref.release?.();
   await cand.release?.();
