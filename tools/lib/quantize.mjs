@@ -184,40 +184,7 @@ export async function quantizeInt8(model, feeds, opts = {}) {
   const isAct = (t) => t && isFloat(t) && !isInit(t);
   let consumers = consumerMap(g);
 
-  // 1. Fold Relu / Clip(0, x) that solely follows a weighted op or Add into it: the uint8 range [0, max]
-  //    with zero point 0 does the clamping (what ORT's ReluQuantFusion/ClipQuantFusion would do).
-  const removed = new Set();
-  const clampMax = new Map();
-  const rename = new Map();
-  for (const n of g.node) {
-    if (!(n.opType in WEIGHTED || n.opType === 'Add') || exclude.has(n.name)) continue;
-    const out = n.output[0];
-    const cs = consumers.get(out) ?? [];
-    if (cs.length !== 1 || graphOutputs.has(out)) continue;
-    const a = cs[0];
-    if (exclude.has(a.name)) continue;
-    let lo = 0; let hi = Infinity;
-    if (a.opType === 'Clip') {
-      const minT = a.input[1] && inits.get(a.input[1]);
-      const maxT = a.input[2] && inits.get(a.input[2]);
-      lo = minT ? tensorData(minT)[0] : attr(a, 'min', -Infinity);
-      hi = maxT ? tensorData(maxT)[0] : attr(a, 'max', Infinity);
-      if (lo !== 0) continue;
-    } else if (a.opType !== 'Relu') continue;
-    removed.add(a);
-    rename.set(out, a.output[0]);
-    clampMax.set(a.output[0], hi);
-  }
-  // Nodes whose inputs we must remap after renaming (the folded activation's output keeps its name).
-  for (const n of g.node) {
-    if (removed.has(n)) continue;
-    n.output = n.output.map((o) => rename.get(o) ?? o);
-  }
-  g.node = g.node.filter((n) => !removed.has(n));
-  consumers = consumerMap(g);
-  const producers = producerMap(g);
-
-  // 2. Decide which nodes run in int8.
+  // 1. Decide which nodes run in int8.
   const weightAxis = (n) => {
     const w = inits.get(n.input[WEIGHTED[n.opType]]);
     if (!w || w.dataType !== DT.FLOAT) return undefined;
@@ -231,6 +198,7 @@ export async function quantizeInt8(model, feeds, opts = {}) {
     if (n.opType === 'MatMul') return dims.length === 2 ? 1 : undefined;
     return undefined;
   };
+  const producers = producerMap(g);
   const quantNodes = new Set();
   for (const n of g.node) {
     if (exclude.has(n.name) || floatOps.has(n.opType) || (n.domain && n.domain !== 'ai.onnx')) continue;
@@ -259,6 +227,40 @@ export async function quantizeInt8(model, feeds, opts = {}) {
     const p = producers.get(n.input[0]);
     if (!p || !quantNodes.has(p)) quantNodes.delete(n);
   }
+
+  // 2. Fold Relu / Clip(0, x) that solely follows a weighted op or Add into it: the uint8 range [0, max]
+  //    with zero point 0 does the clamping (what ORT's ReluQuantFusion/ClipQuantFusion would do).
+  const removed = new Set();
+  const clampMax = new Map();
+  const rename = new Map();
+  for (const n of g.node) {
+    // Only where the producer really runs in int8: a float producer would lose its activation.
+    if (!(n.opType in WEIGHTED || n.opType === 'Add') || !quantNodes.has(n)) continue;
+    const out = n.output[0];
+    const cs = consumers.get(out) ?? [];
+    if (cs.length !== 1 || graphOutputs.has(out)) continue;
+    const a = cs[0];
+    if (exclude.has(a.name) || graphOutputs.has(a.output[0])) continue;
+    let lo = 0; let hi = Infinity;
+    if (a.opType === 'Clip') {
+      const minT = a.input[1] && inits.get(a.input[1]);
+      const maxT = a.input[2] && inits.get(a.input[2]);
+      lo = minT ? tensorData(minT)[0] : attr(a, 'min', -Infinity);
+      hi = maxT ? tensorData(maxT)[0] : attr(a, 'max', Infinity);
+      if (lo !== 0) continue;
+    } else if (a.opType !== 'Relu') continue;
+    removed.add(a);
+    rename.set(out, a.output[0]);
+    clampMax.set(a.output[0], hi);
+  }
+  // Nodes whose inputs we must remap after renaming (the folded activation's output keeps its name).
+  for (const n of g.node) {
+    if (removed.has(n)) continue;
+    n.output = n.output.map((o) => rename.get(o) ?? o);
+  }
+  g.node = g.node.filter((n) => !removed.has(n));
+  for (const n of removed) quantNodes.delete(n);
+  consumers = consumerMap(g);
 
   // 3. Tensors that get a Q→DQ pair: activation inputs and outputs of quantised nodes.
   /** @type {string[]} */
