@@ -9,14 +9,15 @@ export const USAGE = `Usage:
   cv-models quantize IN.onnx -o OUT.onnx --int8 [--calibrate DIR | --photos a.jpg,b.png] [--input-spec JSON|FILE]
         [--calibrate-normal N [--seed S]] [--calibrate-raw FILE.bin --raw-shape N,...]
         [--method percentile|minmax] [--percentile 99.999] [--exclude NODE,...] [--float-ops Op,...] [--reduce-range]
-        [--all-int8 | --min-depth 32] [--weight-type int8|uint8] [--concat-requantize]
+        [--all-int8 | --min-depth 32] [--quantize-last] [--weight-type int8|uint8] [--concat-requantize]
   cv-models quantize IN.onnx -o OUT.onnx --fp16 [--fp32-ops Op,...] [--exclude NODE,...]
 
 int8: per-channel symmetric int8 weights (Conv/ConvTranspose/Gemm/MatMul) and uint8 activations calibrated on
 real photos (default: photos shipped by Debian's darknet and python3-skimage), as QDQ that onnxruntime fuses
 into QLinearConv/QLinearAdd/... . Depthwise convs and convs with a reduction depth (C_in/group·kh·kw) under
 --min-depth stay float by default: onnxruntime-web's WASM int8 kernels for them are slower than fp32
-(--all-int8 quantises them too). --reduce-range uses 7-bit weights (for x86 CPUs without VNNI, where the
+(--all-int8 quantises them too). Weighted layers that reach a graph output without another weighted layer
+in between (mask/box/pixel heads) stay float unless --quantize-last. --reduce-range uses 7-bit weights (for x86 CPUs without VNNI, where the
 U8S8 kernel can saturate; WASM does not need it). --input-spec {name,shape,layout,color,mean,std,invert} preprocesses photos
 like the elements do. Non-image inputs: --calibrate-normal N standard-normal samples (fixed seed) or a raw
 little-endian Float32 file. fp16: float16 weights and compute, float32 graph inputs/outputs.
@@ -24,7 +25,7 @@ Prints a JSON report (output sha256 included). Same inputs give byte-identical o
 
 /** @param {string[]} argv */
 export async function main(argv) {
-  const args = parseArgs(argv, { boolean: ['int8', 'fp16', 'reduce-range', 'concat-requantize', 'all-int8', 'help', 'quiet'], alias: { o: 'output', h: 'help' } });
+  const args = parseArgs(argv, { boolean: ['int8', 'fp16', 'reduce-range', 'concat-requantize', 'all-int8', 'quantize-last', 'help', 'quiet'], alias: { o: 'output', h: 'help' } });
   if (args.help || !args._[0]) {
     console.log(USAGE);
     return args.help ? 0 : 2;
@@ -56,6 +57,7 @@ export async function main(argv) {
       concatSameScale: !args['concat-requantize'],
       skipDepthwise: !args['all-int8'],
       weightType: args['weight-type'] ?? 'int8',
+      quantizeLast: !!args['quantize-last'],
       minDepth: args['all-int8'] ? 0 : args['min-depth'] ? Number(args['min-depth']) : 32,
       log,
     });

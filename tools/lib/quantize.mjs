@@ -164,7 +164,7 @@ export function quantizeWeights(data, dims, axis, { reduceRange = false } = {}) 
  * stay float (skipDepthwise, minDepth 32); dense and pointwise convs, Gemm and MatMul go int8.
  * @param {{ method?: 'minmax'|'percentile', percentile?: number, exclude?: string[], floatOps?: string[],
  *   reduceRange?: boolean, skipDepthwise?: boolean, minDepth?: number, concatSameScale?: boolean,
- *   weightType?: 'int8'|'uint8', log?: (s: string) => void }} [opts]
+ *   weightType?: 'int8'|'uint8', quantizeLast?: boolean, log?: (s: string) => void }} [opts]
  */
 export async function quantizeInt8(model, feeds, opts = {}) {
   const log = opts.log ?? (() => {});
@@ -199,13 +199,32 @@ export async function quantizeInt8(model, feeds, opts = {}) {
     return undefined;
   };
   const producers = producerMap(g);
+  // "Last layers": weighted nodes from which a graph output is reached without passing another weighted
+  // node. Their rounding error lands on the result unfiltered (mask logits, box regressors, pixels), so
+  // they stay float unless opts.quantizeLast.
+  const lastLayers = new Set();
+  if (!opts.quantizeLast) {
+    const cm = consumerMap(g);
+    for (const n of g.node) {
+      if (!(n.opType in WEIGHTED)) continue;
+      const stack = [...n.output];
+      const seenT = new Set();
+      while (stack.length) {
+        const t = stack.pop();
+        if (seenT.has(t)) continue;
+        seenT.add(t);
+        if (graphOutputs.has(t)) { lastLayers.add(n); break; }
+        for (const c of cm.get(t) ?? []) if (!(c.opType in WEIGHTED)) stack.push(...c.output);
+      }
+    }
+  }
   const quantNodes = new Set();
   for (const n of g.node) {
     if (exclude.has(n.name) || floatOps.has(n.opType) || (n.domain && n.domain !== 'ai.onnx')) continue;
     const out = n.output[0];
     if (!isAct(out) || graphOutputs.has(out)) continue; // graph outputs stay exact float
     if (n.opType in WEIGHTED) {
-      if (!isAct(n.input[0]) || weightAxis(n) === undefined) continue;
+      if (!isAct(n.input[0]) || weightAxis(n) === undefined || lastLayers.has(n)) continue;
       if ((opts.skipDepthwise ?? true) && n.opType === 'Conv' && attr(n, 'group', 1) > 1) continue;
       const minDepth = opts.minDepth ?? 32;
       if (minDepth && n.opType === 'Conv') {
