@@ -62,6 +62,12 @@ async function pageMain(cfg) {
   const feeds = cfg.feeds.map((f) => Object.fromEntries(f.map(({ name, offset, length, dims }) =>
     [name, new ort.Tensor('float32', feedsBuf.slice(offset, offset + length), dims)])));
   const result = { crossOriginIsolated: self.crossOriginIsolated, threads: cfg.threads, outputs: {}, latency: {} };
+  if (cfg.backend === 'webgpu') {
+    const adapter = await navigator.gpu?.requestAdapter();
+    result.webgpu = adapter
+      ? { architecture: adapter.info?.architecture, vendor: adapter.info?.vendor, shaderF16: adapter.features.has('shader-f16') }
+      : null;
+  }
   const sessions = {};
   for (const which of ['reference', 'candidate']) {
     const bytes = new Uint8Array(await (await fetch(`/${which}.onnx`)).arrayBuffer());
@@ -138,6 +144,8 @@ export async function verifyBrowser(o) {
     const report = {
       backend: `onnxruntime-web ${o.backend} in Chromium ${browser.version()}`,
       crossOriginIsolated: r.crossOriginIsolated,
+      ...(r.webgpu !== undefined ? { webgpu: r.webgpu } : {}),
+      ...(r.webgpu && !r.webgpu.shaderF16 ? { warning: 'WebGPU adapter lacks shader-f16: float16 results from this adapter are not meaningful (seen with SwiftShader)' } : {}),
       task: o.task, samples: o.feeds.length, ...taskMetrics(o.task, pairs, o), ...report0,
     };
     if (o.latencyRuns) {

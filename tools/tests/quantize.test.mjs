@@ -218,3 +218,15 @@ test('quantize and verify commands print JSON reports', async () => {
   const v = JSON.parse(logs[1]);
   assert.ok(v.psnr >= 35 && v.pass === true, JSON.stringify(v));
 });
+
+test('browser mode: int8 segmenter vs fp32 on onnxruntime-web WASM in Chromium, mask IoU ≥ 0.97', { skip: !existsSync(process.env.CHROME_PATH ?? '/usr/bin/chromium') && 'no Chromium' }, async () => {
+  const { verifyBrowser } = await import('../lib/browser.mjs');
+  const fp32 = loadModel(SEGMENTER);
+  const { model } = await quantizeInt8(fp32, makeFeeds(fp32, { photos: CALIB }).feeds);
+  const path = save(model, 'seg.wasm.int8.onnx');
+  const feeds = makeFeeds(fp32, { photos: PHOTOS }).feeds;
+  const r = await verifyBrowser({ candidate: path, reference: SEGMENTER, task: 'segment', feeds, backend: 'wasm', latencyRuns: 3 });
+  assert.equal(r.crossOriginIsolated, true, 'COOP/COEP headers make the page isolated (wasm threads possible)');
+  assert.ok(r.maskIoU >= 0.97, `WASM mask IoU ${r.maskIoU}`);
+  assert.ok(r.latency.referenceMs > 0 && r.latency.candidateMs > 0);
+});
