@@ -6,7 +6,7 @@ import { makeFeeds, parseInputSpec } from '../lib/inputs.mjs';
 import { convertFp16, quantizeInt8 } from '../lib/quantize.mjs';
 
 export const USAGE = `Usage:
-  cv-models quantize IN.onnx -o OUT.onnx --int8 [--calibrate DIR | --photos a.jpg,b.png] [--input-spec JSON|FILE]
+  cv-models quantize IN.onnx -o OUT.onnx --int8 [--calibrate DIR | --photos a.jpg,b.png] [--input-spec JSON|FILE|catalog.json#id]
         [--calibrate-normal N [--seed S]] [--calibrate-raw FILE.bin --raw-shape N,...]
         [--method percentile|minmax] [--percentile 99.999] [--exclude NODE,...] [--float-ops Op,...] [--reduce-range]
         [--all-int8 | --min-depth 32] [--quantize-last] [--weight-type int8|uint8] [--concat-requantize]

@@ -6,7 +6,7 @@ import { optimizedOps, verifyNode } from '../lib/verify.mjs';
 
 export const USAGE = `Usage:
   cv-models verify MODEL.onnx --reference REF.onnx --task classify|segment|detect|generate|features
-        [--photos a.jpg,b.png | --calibrate DIR] [--input-spec JSON|FILE] [--normal N [--seed S]]
+        [--photos a.jpg,b.png | --calibrate DIR] [--input-spec JSON|FILE|catalog.json#id] [--normal N [--seed S]]
         [--latency RUNS] [--threads N] [--box-format cxcywh|xyxy|yxyx] [--ops] [--strict]
         [--browser wasm|webgpu [--profile]] [--runtime web]
 

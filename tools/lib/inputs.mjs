@@ -13,8 +13,19 @@ import { DEFAULT_PHOTOS, listPhotos, normalSamples, photoTensor } from './photos
 /** Parses `--input-spec` (JSON text or a path to a JSON file). Accepts a catalog entry with an `input` field. */
 export function parseInputSpec(text) {
   if (!text) return undefined;
-  const raw = text.trim().startsWith('{') ? text : readFileSync(text, 'utf8');
-  const obj = JSON.parse(raw);
+  if (text.trim().startsWith('{')) return unwrap(JSON.parse(text));
+  // FILE.json or catalog.json#model-id
+  const [file, id] = text.split('#');
+  const obj = JSON.parse(readFileSync(file, 'utf8'));
+  if (id) {
+    const entry = obj.models?.[id] ?? obj[id];
+    if (!entry) throw new Error(`${file} has no model "${id}"`);
+    return unwrap(entry);
+  }
+  return unwrap(obj);
+}
+
+function unwrap(obj) {
   return obj.input && !obj.layout ? obj.input : obj;
 }
 

@@ -230,3 +230,26 @@ test('browser mode: int8 segmenter vs fp32 on onnxruntime-web WASM in Chromium, 
   assert.ok(r.maskIoU >= 0.97, `WASM mask IoU ${r.maskIoU}`);
   assert.ok(r.latency.referenceMs > 0 && r.latency.candidateMs > 0);
 });
+
+test('calibration from a raw Float32 file and input specs from a catalog entry', async () => {
+  const fp32 = loadModel(GENERATOR);
+  const { normalSamples } = await import('../lib/photos.mjs');
+  const raw = join(dir, 'z.bin');
+  writeFileSync(raw, Buffer.from(normalSamples(8 * 16, 7).buffer));
+  const { feeds, source } = makeFeeds(fp32, { rawFile: raw, rawShape: [8, 16] });
+  assert.equal(source, `raw:${raw}`);
+  assert.equal(feeds.length, 8);
+  assert.deepEqual(feeds[3].z.dims, [1, 16]);
+  const { model } = await quantizeInt8(fp32, feeds);
+  assert.ok(model.graph.initializer.some((t) => t.dataType === DT.INT8));
+  const { parseInputSpec } = await import('../lib/inputs.mjs');
+  const catalog = join(dir, 'catalog.json');
+  const input = { name: 'image', shape: [1, 3, 96, 96], layout: 'NCHW', color: 'rgb', mean: [0.5], std: [0.25] };
+  writeFileSync(catalog, JSON.stringify({ models: { tiny: { task: 'classify', input } } }));
+  assert.deepEqual(parseInputSpec(`${catalog}#tiny`), input);
+  // The spec's normalisation reaches the tensor: v/255 → ((v/255) - 0.5) / 0.25 ∈ [-2, 2].
+  const t = makeFeeds(loadModel(CLASSIFIER), { spec: input, photos: PHOTOS.slice(0, 1) }).feeds[0].image;
+  assert.deepEqual(t.dims, [1, 3, 96, 96]);
+  const lo = t.data.reduce((a, b) => Math.min(a, b)); const hi = t.data.reduce((a, b) => Math.max(a, b));
+  assert.ok(lo >= -2 - 1e-5 && hi <= 2 + 1e-5 && lo < -1 && hi > 1, `range ${lo}..${hi}`);
+});
