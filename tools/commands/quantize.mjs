@@ -1,0 +1,78 @@
+// cv-models quantize: static int8 QDQ (WASM) or fp16 (WebGPU) versions of an fp32 ONNX model.
+import { writeFileSync } from 'node:fs';
+import { parseArgs, list } from '../lib/args.mjs';
+import { encodeModel, loadModel, sha256 } from '../lib/onnx-io.mjs';
+import { makeFeeds, parseInputSpec } from '../lib/inputs.mjs';
+import { convertFp16, quantizeInt8 } from '../lib/quantize.mjs';
+
+export const USAGE = `Usage:
+  cv-models quantize IN.onnx -o OUT.onnx --int8 [--calibrate DIR | --photos a.jpg,b.png] [--input-spec JSON|FILE|catalog.json#id]
+        [--calibrate-normal N [--seed S]] [--calibrate-raw FILE.bin --raw-shape N,...]
+        [--method percentile|minmax] [--percentile 99.999] [--exclude NODE,...] [--float-ops Op,...] [--reduce-range]
+        [--all-int8 | --min-depth 32] [--quantize-last] [--weight-type int8|uint8] [--concat-requantize]
+  cv-models quantize IN.onnx -o OUT.onnx --fp16 [--fp32-ops Op,...] [--exclude NODE,...]
+
+int8: per-channel symmetric int8 weights (Conv/ConvTranspose/Gemm/MatMul) and uint8 activations calibrated on
+real photos (default: photos shipped by Debian's darknet and python3-skimage), as QDQ that onnxruntime fuses
+into QLinearConv/QLinearAdd/... . Depthwise convs and convs with a reduction depth (C_in/group·kh·kw) under
+--min-depth stay float by default: onnxruntime-web's WASM int8 kernels for them are slower than fp32
+(--all-int8 quantises them too). Weighted layers that reach a graph output without another weighted layer
+in between (mask/box/pixel heads) stay float unless --quantize-last. --reduce-range uses 7-bit weights (for x86 CPUs without VNNI, where the
+U8S8 kernel can saturate; WASM does not need it). --input-spec {name,shape,layout,color,mean,std,invert} preprocesses photos
+like the elements do. Non-image inputs: --calibrate-normal N standard-normal samples (fixed seed) or a raw
+little-endian Float32 file. fp16: float16 weights and compute, float32 graph inputs/outputs.
+Prints a JSON report (output sha256 included). Same inputs give byte-identical output.`;
+
+/** @param {string[]} argv */
+export async function main(argv) {
+  const args = parseArgs(argv, { boolean: ['int8', 'fp16', 'reduce-range', 'concat-requantize', 'all-int8', 'quantize-last', 'help', 'quiet'], alias: { o: 'output', h: 'help' } });
+  if (args.help || !args._[0]) {
+    console.log(USAGE);
+    return args.help ? 0 : 2;
+  }
+  if (!args.output) throw new Error('quantize: -o OUT.onnx is required');
+  if (!!args.int8 === !!args.fp16) throw new Error('quantize: give exactly one of --int8 or --fp16');
+  const model = loadModel(args._[0]);
+  const log = args.quiet ? () => {} : (s) => console.error(`[quantize] ${s}`);
+  let result;
+  let source;
+  if (args.int8) {
+    const spec = parseInputSpec(args['input-spec']);
+    const made = makeFeeds(model, {
+      spec,
+      photos: args.photos,
+      dir: args.calibrate,
+      normal: args['calibrate-normal'] ? Number(args['calibrate-normal']) : undefined,
+      seed: args.seed ? Number(args.seed) : undefined,
+      rawFile: args['calibrate-raw'],
+      rawShape: list(args['raw-shape'])?.map(Number),
+    });
+    source = made.source;
+    result = await quantizeInt8(model, made.feeds, {
+      method: args.method ?? 'percentile',
+      percentile: args.percentile ? Number(args.percentile) : 99.999,
+      exclude: list(args.exclude),
+      floatOps: list(args['float-ops']),
+      reduceRange: !!args['reduce-range'],
+      concatSameScale: !args['concat-requantize'],
+      skipDepthwise: !args['all-int8'],
+      weightType: args['weight-type'] ?? 'int8',
+      quantizeLast: !!args['quantize-last'],
+      minDepth: args['all-int8'] ? 0 : args['min-depth'] ? Number(args['min-depth']) : 32,
+      log,
+    });
+  } else {
+    result = convertFp16(model, { fp32Ops: list(args['fp32-ops']), exclude: list(args.exclude) });
+  }
+  const bytes = encodeModel(result.model);
+  writeFileSync(args.output, bytes);
+  const report = {
+    input: args._[0], output: args.output, mode: args.int8 ? 'int8' : 'fp16', calibration: source,
+    bytes: bytes.length, sha256: sha256(bytes), ...result.report,
+  };
+  if (!args.verbose) {
+    report.quantizedNodes = report.quantizedNodes?.length;
+  }
+  console.log(JSON.stringify(report, null, 2));
+  return 0;
+}
