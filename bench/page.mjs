@@ -45,17 +45,21 @@ if (loafSupported) {
 
 // ---- memory ----------------------------------------------------------------------------------------
 const probes = [];
-function memoryProbe(frame) {
+// measureUserAgentSpecificMemory() waits (up to about a minute) while a worker is busy, so a probe
+// taken mid-run gives up on it after a few seconds; the final probe runs once the element has stopped.
+function memoryProbe(frame, uaTimeoutMs = 3000) {
   const heap = performance.memory ? { used: performance.memory.usedJSHeapSize, total: performance.memory.totalJSHeapSize } : null;
   const t0 = performance.now();
-  const probe = { frame, at: t0, heap, ua: null, uaError: null, probeMs: null };
+  const probe = { frame, at: t0, heap, ua: null, uaError: null, probeMs: null, rssMB: null };
   probes.push(probe);
+  const rss = window.__benchRendererRssMB?.().then((v) => (probe.rssMB = v)).catch(() => {});
   if (typeof performance.measureUserAgentSpecificMemory !== 'function') {
     probe.uaError = crossOriginIsolated ? 'measureUserAgentSpecificMemory is missing' : 'page is not cross-origin isolated';
-    return Promise.resolve();
+    return Promise.resolve(rss);
   }
-  return performance
-    .measureUserAgentSpecificMemory()
+  let timer;
+  const timeout = new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`no answer within ${uaTimeoutMs} ms (Chromium waits for every worker, and onnxruntime-web's wasm thread-pool workers block in Atomics.wait)`)), uaTimeoutMs)));
+  const ua = Promise.race([performance.measureUserAgentSpecificMemory(), timeout])
     .then((m) => {
       const byScope = {};
       for (const b of m.breakdown) {
@@ -65,7 +69,11 @@ function memoryProbe(frame) {
       probe.ua = { bytes: m.bytes, byScope };
     })
     .catch((e) => (probe.uaError = String(e?.message ?? e)))
-    .finally(() => (probe.probeMs = performance.now() - t0));
+    .finally(() => {
+      clearTimeout(timer);
+      probe.probeMs = performance.now() - t0;
+    });
+  return Promise.all([ua, rss]);
 }
 
 // ---- the cell ----------------------------------------------------------------------------------------
@@ -101,7 +109,8 @@ function onResult(frame, latencyMs, inferenceMs, captureAt, extra) {
     work.counting = true;
   }
   if (frame >= need) {
-    if (cfg.mode !== 'load') pendingProbes.push(memoryProbe(frame));
+    // After the element (or MediaPipe loop) has stopped, which happens right after this returns.
+    if (cfg.mode !== 'load') pendingProbes.push(new Promise((r) => setTimeout(r, 0)).then(() => memoryProbe(frame)));
     out.end = { at: now, busy: work.busy, frame };
     work.counting = false;
     finish();
