@@ -97,9 +97,25 @@ const memAt = new Set(cfg.mode === 'load' ? [] : cfg.memAt ?? []);
 const pendingProbes = [];
 let finish;
 const finished = new Promise((r) => (finish = r));
+/** Stops the element or the MediaPipe loop; set once running. */
+let stopSource = () => {};
+// A cell that runs past its time budget (a slow model on SwiftShader) ends early with the frames it has.
+if (cfg.mode !== 'load' && cfg.budgetMs) {
+  setTimeout(() => {
+    if (out.end || out.frames.length <= cfg.warmup + 1) return;
+    const last = out.frames.at(-1);
+    out.truncated = `time budget of ${cfg.budgetMs} ms reached after ${last[0]} results`;
+    out.end = { at: last[3], busy: work.busy, frame: last[0] };
+    work.counting = false;
+    stopSource();
+    pendingProbes.push(memoryProbe(last[0]));
+    finish();
+  }, cfg.budgetMs);
+}
 
 /** One result: record it, take the memory probes and the steady-state marks, finish at the last one. */
 function onResult(frame, latencyMs, inferenceMs, captureAt, extra) {
+  if (out.end) return true;
   const now = performance.now();
   out.firstResultAt ??= now;
   out.frames.push([frame, round3(latencyMs), round3(inferenceMs), round3(now), extra ?? null]);
@@ -159,8 +175,12 @@ async function runElement() {
     listenerMs += performance.now() - t;
     const own = performance.now() - t;
     work.busy -= own; // the bench's own listener is not the element's work
-    if (work.counting || done) work.byLabel.emit = (work.byLabel.emit ?? 0) - own;
+    if (work.counting) work.byLabel.emit = (work.byLabel.emit ?? 0) - own; // only when emit's own time is being added
   });
+  stopSource = () => {
+    el.stop();
+    out.stats = { ...el.stats };
+  };
   out.createdAt = performance.now();
   stage.append(el);
   await finished;
@@ -210,11 +230,14 @@ async function runMediaPipe() {
         const f = m.getAsFloat32Array();
         if (overlay.width !== m.width) Object.assign(overlay, { width: m.width, height: m.height });
         const img = ctx.createImageData(m.width, m.height);
+        let fg = 0;
         for (let i = 0; i < f.length; i++) {
           img.data[i * 4] = 80;
           img.data[i * 4 + 3] = f[i] * 128;
+          if (f[i] >= 0.5) fg++;
         }
         ctx.putImageData(img, 0, 0);
+        extra = { fg: Math.round((fg / f.length) * 1000) / 1000 };
         r.close();
       } else {
         const r = task.detectForVideo(video, ts);
@@ -243,6 +266,10 @@ async function runMediaPipe() {
       stopped = true;
       video.srcObject.getTracks().forEach((tr) => tr.stop());
     }
+  };
+  stopSource = () => {
+    stopped = true;
+    video.srcObject.getTracks().forEach((tr) => tr.stop());
   };
   work.wrapped.push('whole frame callback (MediaPipe runs on the main thread)');
   video.requestVideoFrameCallback(onFrame);

@@ -176,8 +176,9 @@ async function openCell(context, cfg) {
   const page = await context.newPage();
   await page.exposeFunction('__benchRendererRssMB', () => rendererRssMB());
   const consoleErrors = [];
-  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text().slice(0, 300)));
+  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('INFO:') && consoleErrors.push(m.text().slice(0, 300)));
   page.on('pageerror', (e) => consoleErrors.push(String(e).slice(0, 300)));
+  page.on('response', (r) => r.status() >= 400 && consoleErrors.push(`HTTP ${r.status()} ${r.url()}`));
   page.on('request', (req) => {
     const u = new URL(req.url());
     if (!['localhost', '127.0.0.1'].includes(u.hostname) && !['data:', 'blob:'].includes(u.protocol)) external.push(req.url());
@@ -200,7 +201,9 @@ function pageConfig(cell, mode) {
   const frames = webgpu ? Math.min(opts.frames, opts.webgpuFrames) : opts.frames;
   const warmup = webgpu ? Math.min(opts.warmup, opts.webgpuWarmup) : opts.warmup;
   const perFrame = webgpu ? 5000 : 1000;
-  const base = { mode, frames, warmup, memAt: opts.memAt, timeoutMs: 90000 + (mode === 'load' ? perFrame : (frames + warmup) * perFrame) };
+  // A run's time budget keeps a full default run well under 20 minutes even with slow cells.
+  const budgetMs = argv.soak ? 0 : webgpu ? 90000 : 150000;
+  const base = { mode, frames, warmup, memAt: opts.memAt, budgetMs, timeoutMs: 90000 + (mode === 'load' ? perFrame : (frames + warmup) * perFrame) };
   if (cell.b.mediapipe) return { ...base, kind: 'mediapipe', task: cell.row.mediapipe.task, model: cell.row.mediapipe.model };
   return { ...base, kind: 'element', tag: cell.element, attrs: { ...cell.attrs, src: cell.model, backend: cell.b.backend, precision: cell.b.precision } };
 }
@@ -247,6 +250,7 @@ function analyse(cell, cold, run) {
       cachedSinceNavigationMs: round(run.firstResultAt),
     },
     framesMeasured: measured,
+    truncated: run.truncated ?? undefined,
     warmup: cfg.warmup,
     inference: summarize(steadyFrames.map((f) => f[2])),
     latency: summarize(steadyFrames.map((f) => f[1])),
@@ -278,7 +282,7 @@ function analyse(cell, cold, run) {
 /** What the frames said, to compare backends for correctness (foreground share, top labels, faces). */
 function summariseExtras(cell, extras) {
   if (!extras.length) return null;
-  if (cell.b.mediapipe && cell.row.mediapipe.task === 'face') return { facesMedian: summarize(extras).median };
+  if (typeof extras[0] === 'number') return { facesMedian: summarize(extras).median };
   if (typeof extras[0] === 'number') return { facesMedian: summarize(extras).median };
   if ('fg' in extras[0]) return { foregroundMedian: summarize(extras.map((e) => e.fg)).median };
   if ('top' in extras[0]) {
