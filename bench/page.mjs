@@ -149,6 +149,11 @@ async function runElement() {
   el.addEventListener('cv-ready', (e) => {
     out.readyAt = performance.now();
     out.ready = e.detail;
+    if (cfg.endAtReady) {
+      el.stop();
+      finish();
+      return;
+    }
     // Frames start right after this event: instrument the element's main-thread work now.
     wrap(el.loop, 'tick', 'frame callback (incl. VideoFrame grab)');
     for (const m of ['buildRequest', 'paint', 'publicResult', 'updateStats', 'emit', 'performUpdate']) wrap(el, m);
@@ -277,7 +282,8 @@ async function runMediaPipe() {
   task.close();
 }
 
-window.__benchResult = (async () => {
+// Without a cell (the runner's WebGPU adapter check) the page only loads.
+if (cfg.mode) window.__benchResult = (async () => {
   const timer = setTimeout(() => {
     out.errors.push({ at: performance.now(), code: 'timeout', message: `no ${need} results within ${cfg.timeoutMs} ms (got ${out.frames.length})` });
     finish();

@@ -4,7 +4,7 @@
 // bench/results/<date>.json and .md and prints the table. See bench/README.md.
 //
 //   node bench/run.mjs [--frames 300] [--warmup 20] [--quick] [--soak] [--only text] [--photo file]
-//                      [--webgpu-frames 20] [--no-anchors] [--out dir]
+//                      [--webgpu-frames 5] [--max-minutes 18] [--no-anchors] [--out dir]
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -30,6 +30,7 @@ const { values: argv } = parseArgs({
     photo: { type: 'string', default: '/usr/lib/python3/dist-packages/skimage/data/astronaut.png' },
     'webgpu-frames': { type: 'string' },
     'no-anchors': { type: 'boolean', default: false },
+    'max-minutes': { type: 'string' },
     out: { type: 'string', default: join(ROOT, 'bench/results') },
   },
 });
@@ -38,8 +39,9 @@ const quick = argv.quick;
 const opts = {
   frames: Number(argv.frames ?? (argv.soak ? 10000 : quick ? 40 : 300)),
   warmup: Number(argv.warmup ?? (quick ? 5 : 20)),
-  webgpuFrames: Number(argv['webgpu-frames'] ?? (quick ? 5 : 20)),
-  webgpuWarmup: quick ? 1 : 3,
+  webgpuFrames: Number(argv['webgpu-frames'] ?? 5),
+  webgpuWarmup: 1,
+  maxMinutes: Number(argv['max-minutes'] ?? 18),
   anchorIterations: quick ? 10 : 100,
   memAt: null,
   videoFps: 30,
@@ -88,7 +90,7 @@ for (const [name, e] of Object.entries(catalog.models)) {
 const BACKENDS = [
   { id: 'wasm-int8', label: 'WASM int8', backend: 'wasm', precision: 'int8' },
   { id: 'wasm-fp32', label: 'WASM fp32', backend: 'wasm', precision: 'fp32' },
-  { id: 'webgpu-fp16', label: 'WebGPU fp16', backend: 'webgpu', precision: 'fp16', correctnessOnly: true },
+  { id: 'webgpu', label: 'WebGPU fp16', backend: 'webgpu', precision: 'fp16', correctnessOnly: true },
   { id: 'mediapipe-cpu', label: 'MediaPipe CPU', mediapipe: true },
 ];
 
@@ -202,10 +204,29 @@ function pageConfig(cell, mode) {
   const warmup = webgpu ? Math.min(opts.warmup, opts.webgpuWarmup) : opts.warmup;
   const perFrame = webgpu ? 5000 : 1000;
   // A run's time budget keeps a full default run well under 20 minutes even with slow cells.
-  const budgetMs = argv.soak ? 0 : webgpu ? 90000 : 150000;
-  const base = { mode, frames, warmup, memAt: opts.memAt, budgetMs, timeoutMs: 90000 + (mode === 'load' ? perFrame : (frames + warmup) * perFrame) };
+  const budgetMs = argv.soak ? 0 : webgpu ? 30000 : 150000;
+  // The cold page stops at cv-ready on WebGPU: a SwiftShader first frame takes seconds and tells nothing new.
+  const base = { mode, frames, warmup, memAt: opts.memAt, budgetMs, endAtReady: webgpu && mode === 'load', timeoutMs: 90000 + (mode === 'load' ? perFrame : (frames + warmup) * perFrame) };
   if (cell.b.mediapipe) return { ...base, kind: 'mediapipe', task: cell.row.mediapipe.task, model: cell.row.mediapipe.model };
   return { ...base, kind: 'element', tag: cell.element, attrs: { ...cell.attrs, src: cell.model, backend: cell.b.backend, precision: cell.b.precision } };
+}
+
+/** The WebGPU adapter Chromium offers here: its description and whether it has shader-f16. */
+async function webgpuAdapter() {
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${baseUrl}bench/page.html`);
+    return await page.evaluate(async () => {
+      const a = await navigator.gpu?.requestAdapter();
+      if (!a) return null;
+      const i = a.info ?? {};
+      return { f16: a.features.has('shader-f16'), vendor: i.vendor, architecture: i.architecture, description: i.description };
+    });
+  } catch {
+    return null;
+  } finally {
+    await page.close();
+  }
 }
 
 /** Raw page output → the cell's figures. */
@@ -409,11 +430,6 @@ async function main() {
   const date = started.toISOString().slice(0, 10);
   const suffix = argv.soak ? '-soak' : quick ? '-quick' : argv.only ? '-partial' : '';
   const video = cameraVideo(argv.photo);
-  let cells = planCells();
-  if (argv.soak) {
-    const pick = cells.find((c) => c.row.id === 'segment/selfie-segmentation' && c.b.id === 'wasm-int8' && !c.skipped) ?? cells.find((c) => c.row.id === 'segment/selfie-segmentation' && c.b.id === 'wasm-fp32');
-    cells = pick ? [pick] : [];
-  }
   const server = await startServer({ port: 0, quiet: true });
   baseUrl = server.url;
   const exe = findChromium();
@@ -421,10 +437,24 @@ async function main() {
     executablePath: exe,
     args: [...CHROMIUM_FLAGS, `--use-file-for-fake-video-capture=${video}`, '--enable-precise-memory-info', '--enable-blink-features=ForceEagerMeasureMemory', '--autoplay-policy=no-user-gesture-required'],
   });
+  const gpu = await webgpuAdapter();
+  const gpuCells = BACKENDS.find((b) => b.id === 'webgpu');
+  if (gpu && !gpu.f16) {
+    // SwiftShader has no shader-f16: fp16 graphs cannot run, so the WebGPU path is checked with fp32.
+    Object.assign(gpuCells, { precision: 'fp32', label: 'WebGPU fp32 (adapter has no shader-f16)' });
+  }
+  let cells = planCells();
+  if (argv.soak) {
+    const pick = cells.find((c) => c.row.id === 'segment/selfie-segmentation' && c.b.id === 'wasm-int8' && !c.skipped) ?? cells.find((c) => c.row.id === 'segment/selfie-segmentation' && c.b.id === 'wasm-fp32');
+    cells = pick ? [pick] : [];
+  }
   const load0 = os.loadavg();
   console.log(`cv-elements bench: ${cells.length} cells, ${opts.frames} frames after ${opts.warmup} warm-up (WebGPU: ${opts.webgpuFrames}), Chromium ${browser.version()}, camera ${video}`);
   try {
     for (const cell of cells) {
+      if (!cell.skipped && Date.now() - started.getTime() > opts.maxMinutes * 60000) {
+        cell.skipped = `the run passed its ${opts.maxMinutes}-minute budget (--max-minutes)`;
+      }
       if (cell.skipped) {
         console.log(`- ${cell.id}: skipped (${cell.skipped})`);
         continue;
@@ -495,6 +525,7 @@ async function main() {
       node: process.version,
       chromium: exe,
       loadAverage: { start: load0.map((x) => round(x)), end: load1.map((x) => round(x)) },
+      webgpuAdapter: gpu,
       note: 'Headless Chromium has no GPU here: WebGPU runs on SwiftShader (CPU), so its cells are for correctness only.',
     },
     options: { ...opts, photo: argv.photo, video, quick, soak: argv.soak, only: argv.only ?? null },
