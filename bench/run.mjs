@@ -49,7 +49,8 @@ const opts = {
 };
 if (!(opts.frames > 0 && opts.warmup >= 0)) throw new Error('--frames must be > 0 and --warmup ≥ 0');
 // Memory is read at frame 100 (1,000 and 10,000 for the soak) and at the last frame; short runs read it halfway.
-opts.memAt = argv.soak ? [1000, 10000] : [opts.warmup + opts.frames > 100 ? 100 : opts.warmup + Math.floor(opts.frames / 2)];
+// The soak reads it at a tenth of its frames and at the end: 1,000 and 10,000 by default.
+opts.memAt = argv.soak ? [Math.round(opts.frames / 10), opts.frames] : [opts.warmup + opts.frames > 100 ? 100 : opts.warmup + Math.floor(opts.frames / 2)];
 
 // ---- the fake camera: a real photo, panning slowly in a 2 s loop --------------------------------
 function cameraVideo(photo) {
@@ -398,7 +399,7 @@ function targets(cells, soak) {
     const fr = c.result.firstResult.cachedSinceNavigationMs;
     t.push({ target: `${c.id}: cold start (navigation) to first result, models cached`, op: '<=', goal: 1500, value: fr, verdict: verdict(fr, '<=', 1500), correctnessOnly: c.b.correctnessOnly || undefined });
   }
-  if (soak) t.push({ target: 'soak: memory growth frame 1,000 → 10,000 (worst of renderer RSS and page + worker JS memory)', op: '<=', goal: 5, value: soak.growthPct, verdict: verdict(soak.growthPct, '<=', 5) });
+  if (soak) t.push({ target: `soak: memory growth frame ${soak.frames[0]} → ${soak.frames[1]} (worst of renderer RSS and page + worker JS memory)`, op: '<=', goal: 5, value: soak.growthPct, verdict: verdict(soak.growthPct, '<=', 5) });
   return t;
 }
 
@@ -445,7 +446,10 @@ async function main() {
   }
   let cells = planCells();
   if (argv.soak) {
-    const pick = cells.find((c) => c.row.id === 'segment/selfie-segmentation' && c.b.id === 'wasm-int8' && !c.skipped) ?? cells.find((c) => c.row.id === 'segment/selfie-segmentation' && c.b.id === 'wasm-fp32');
+    // --only picks another cell to soak (the first one that can run).
+    const pick = argv.only
+      ? cells.find((c) => !c.skipped)
+      : cells.find((c) => c.row.id === 'segment/selfie-segmentation' && c.b.id === 'wasm-int8' && !c.skipped) ?? cells.find((c) => c.row.id === 'segment/selfie-segmentation' && c.b.id === 'wasm-fp32');
     cells = pick ? [pick] : [];
   }
   const load0 = os.loadavg();
@@ -498,9 +502,11 @@ async function main() {
   let soak = null;
   if (argv.soak && cells[0]?.result) {
     const at = cells[0].result.memory.at;
-    const a = at.find((m) => m?.frame === 1000), b = at.find((m) => m?.frame === 10000);
+    const [fa, fb] = opts.memAt;
+    const a = at.find((m) => m?.frame === fa), b = at.find((m) => m?.frame === fb);
     soak = {
       cell: cells[0].id,
+      frames: [fa, fb],
       at1000: a ?? null,
       at10000: b ?? null,
       rssGrowthPct: growthPct(a?.rendererRssMB, b?.rendererRssMB),
@@ -547,7 +553,7 @@ async function main() {
     markdownTable(HEADERS, tableRows(cells)) +
     `\n## Targets\n\n` +
     markdownTable(['target', 'goal', 'measured', 'verdict'], targetRows(targetList)) +
-    (soak ? `\n## Soak\n\n${soak.cell}, frame 1,000 → 10,000: renderer RSS ${soak.at1000?.rendererRssMB} → ${soak.at10000?.rendererRssMB} MB (${soak.rssGrowthPct} %); page + worker JS memory (measureUserAgentSpecificMemory) ${soak.at1000?.uaTotalMB} → ${soak.at10000?.uaTotalMB} MB (${soak.uaGrowthPct} %); worker ${soak.at1000?.uaWorkerMB} → ${soak.at10000?.uaWorkerMB} MB (${soak.workerGrowthPct} %); main-thread JS heap ${soak.at1000?.heapUsedMB} → ${soak.at10000?.heapUsedMB} MB (${soak.heapGrowthPct} %).\n` : '') +
+    (soak ? `\n## Soak\n\n${soak.cell}, frame ${soak.frames[0]} → ${soak.frames[1]}: renderer RSS ${soak.at1000?.rendererRssMB} → ${soak.at10000?.rendererRssMB} MB (${soak.rssGrowthPct} %); page + worker JS memory (measureUserAgentSpecificMemory) ${soak.at1000?.uaTotalMB} → ${soak.at10000?.uaTotalMB} MB (${soak.uaGrowthPct} %); worker ${soak.at1000?.uaWorkerMB} → ${soak.at10000?.uaWorkerMB} MB (${soak.workerGrowthPct} %); main-thread JS heap ${soak.at1000?.heapUsedMB} → ${soak.at10000?.heapUsedMB} MB (${soak.heapGrowthPct} %).\n` : '') +
     (external.length ? `\n**External requests seen: ${external.length}** (${external.slice(0, 3).join(', ')})\n` : '');
   writeFileSync(mdFile, md);
   console.log('\n' + md);
