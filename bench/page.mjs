@@ -296,6 +296,17 @@ if (cfg.mode) window.__benchResult = (async () => {
   }
   clearTimeout(timer);
   await Promise.all(pendingProbes);
+  // WASM cells: onnxruntime-web's session.run alone on the same files, once the element has stopped.
+  if (cfg.ortRun && out.ready && !out.errors.length) {
+    const w = new Worker(new URL('./ort-web-worker.mjs', import.meta.url), { type: 'module' });
+    out.ortWeb = await new Promise((resolve) => {
+      const t = setTimeout(() => resolve({ ok: false, error: 'timed out' }), 120000);
+      w.onmessage = (e) => (clearTimeout(t), resolve(e.data));
+      w.onerror = (e) => (clearTimeout(t), resolve({ ok: false, error: e.message || 'worker failed' }));
+      w.postMessage({ ...cfg.ortRun, threads: out.ready.threads ?? 1 });
+    });
+    w.terminate();
+  }
   out.probes = probes;
   out.longTasks = longTasks;
   out.loafs = loafs;

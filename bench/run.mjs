@@ -209,7 +209,11 @@ function pageConfig(cell, mode) {
   // The cold page stops at cv-ready on WebGPU: a SwiftShader first frame takes seconds and tells nothing new.
   const base = { mode, frames, warmup, memAt: opts.memAt, budgetMs, endAtReady: webgpu && mode === 'load', timeoutMs: 90000 + (mode === 'load' ? perFrame : (frames + warmup) * perFrame) };
   if (cell.b.mediapipe) return { ...base, kind: 'mediapipe', task: cell.row.mediapipe.task, model: cell.row.mediapipe.model };
-  return { ...base, kind: 'element', tag: cell.element, attrs: { ...cell.attrs, src: cell.model, backend: cell.b.backend, precision: cell.b.precision } };
+  const ortRun =
+    mode === 'run' && cell.b.backend === 'wasm' && !argv.soak
+      ? { models: cell.graphs.map((g) => ({ name: g, url: `/models/${catalog.models[g].variants[cell.b.precision].file}` })), runs: opts.anchorIterations, warmup: 5 }
+      : null;
+  return { ...base, ortRun, kind: 'element', tag: cell.element, attrs: { ...cell.attrs, src: cell.model, backend: cell.b.backend, precision: cell.b.precision } };
 }
 
 /** The WebGPU adapter Chromium offers here: its description and whether it has shader-f16. */
@@ -296,6 +300,11 @@ function analyse(cell, cold, run) {
       atLast: mem(lastProbe),
     },
     output: summariseExtras(cell, extras),
+    ortWebSessionRun: run.ortWeb
+      ? run.ortWeb.ok
+        ? Object.fromEntries(Object.entries(run.ortWeb.times).map(([k, v]) => [k, summarize(v)]))
+        : { error: run.ortWeb.error }
+      : undefined,
     errors: errors.length ? errors : undefined,
     consoleErrors: [...(cold?.consoleErrors ?? []), ...(run.consoleErrors ?? [])].slice(0, 10),
   };
@@ -367,6 +376,20 @@ function nodePerFrame(cell, anchors) {
   return parts.some((p) => p === undefined || p === null) ? null : round(parts.reduce((a, b) => a + b, 0));
 }
 
+/** onnxruntime-web session.run time for the runs one frame makes, composed like nodePerFrame. */
+function ortWebPerFrame(cell) {
+  const runs = cell.result.ortWebSessionRun;
+  if (!runs || runs.error) return null;
+  const get = (g) => runs[g]?.median;
+  if (cell.row.pipeline === 'face') {
+    const faces = cell.result.output?.facesMedian ?? 1;
+    const det = get('face-detection'), cls = get(cell.model);
+    return det == null || cls == null ? null : round(det + faces * cls);
+  }
+  const parts = cell.graphs.map(get);
+  return parts.some((p) => p == null) ? null : round(parts.reduce((a, b) => a + b, 0));
+}
+
 function targets(cells, soak) {
   const t = [];
   const ok = (c) => c && !c.skipped && !c.error && c.result;
@@ -405,7 +428,7 @@ function targets(cells, soak) {
 
 // ---- the report --------------------------------------------------------------------------------------
 const HEADERS = ['element', 'model', 'backend', 'load cold ms', 'load cached ms', 'first result ms', 'inference med ms', 'inference p95 ms',
-  'latency med ms', 'latency p95 ms', 'fps', 'long tasks (n / ms)', 'main ms/frame', 'heap MB @100 → last', 'UA mem MB @100 → last', 'renderer RSS MB @100 → last', 'node med ms', 'ours / node'];
+  'latency med ms', 'latency p95 ms', 'fps', 'long tasks (n / ms)', 'main ms/frame', 'heap MB @100 → last', 'UA mem MB @100 → last', 'renderer RSS MB @100 → last', 'ort-web run med ms', 'node med ms', 'ours / node', 'ort-web / node'];
 
 function tableRows(cells) {
   return cells.map((c) => {
@@ -417,7 +440,7 @@ function tableRows(cells) {
     const memPair = (k) => (r.memory.atFirst && r.memory.atLast ? `${r.memory.atFirst[k] ?? '–'} → ${r.memory.atLast[k] ?? '–'}` : null);
     return [tag, model, backend, r.load.coldMs, r.load.cachedMs, r.firstResult.cachedSinceNavigationMs, r.inference.median, r.inference.p95,
       r.latency.median, r.latency.p95, r.fps, `${r.longTasks.count} / ${r.longTasks.totalMs}`, r.mainThreadMsPerFrame, memPair('heapUsedMB'), memPair('uaTotalMB'), memPair('rendererRssMB'),
-      c.nodePerFrameMs ?? null, c.ratios?.oursOverNode ?? null];
+      c.ortWebPerFrameMs ?? null, c.nodePerFrameMs ?? null, c.ratios?.oursOverNode ?? null, c.ratios?.ortWebOverNode ?? null];
   });
 }
 
@@ -491,7 +514,12 @@ async function main() {
   for (const c of cells) {
     if (!c.result || c.b.backend !== 'wasm') continue;
     c.nodePerFrameMs = nodePerFrame(c, anchors);
-    c.ratios = { oursOverNode: ratio(c.result.inference.median, c.nodePerFrameMs) };
+    c.ortWebPerFrameMs = ortWebPerFrame(c);
+    c.ratios = {
+      oursOverNode: ratio(c.result.inference.median, c.nodePerFrameMs),
+      // The runtime alone (wasm vs native), without our frame grab and pre/post-processing.
+      ortWebOverNode: ratio(c.ortWebPerFrameMs, c.nodePerFrameMs),
+    };
   }
   // WebGPU correctness: its output next to WASM fp32's on the same video.
   for (const c of cells) {
