@@ -102,7 +102,7 @@ let stopSource = () => {};
 // A cell that runs past its time budget (a slow model on SwiftShader) ends early with the frames it has.
 if (cfg.mode !== 'load' && cfg.budgetMs) {
   setTimeout(() => {
-    if (out.end || out.frames.length <= cfg.warmup + 1) return;
+    if (out.end || !out.frames.length) return;
     const last = out.frames.at(-1);
     out.truncated = `time budget of ${cfg.budgetMs} ms reached after ${last[0]} results`;
     out.end = { at: last[3], busy: work.busy, frame: last[0] };

@@ -207,7 +207,8 @@ function pageConfig(cell, mode) {
   // A run's time budget keeps a full default run well under 20 minutes even with slow cells.
   const budgetMs = argv.soak ? 0 : webgpu ? 30000 : 150000;
   // The cold page stops at cv-ready on WebGPU: a SwiftShader first frame takes seconds and tells nothing new.
-  const base = { mode, frames, warmup, memAt: opts.memAt, budgetMs, endAtReady: webgpu && mode === 'load', timeoutMs: 90000 + (mode === 'load' ? perFrame : (frames + warmup) * perFrame) };
+  const timeoutMs = webgpu ? 90000 : 90000 + (mode === 'load' ? perFrame : (frames + warmup) * perFrame);
+  const base = { mode, frames, warmup, memAt: opts.memAt, budgetMs, endAtReady: webgpu && mode === 'load', timeoutMs };
   if (cell.b.mediapipe) return { ...base, kind: 'mediapipe', task: cell.row.mediapipe.task, model: cell.row.mediapipe.model };
   const ortRun =
     mode === 'run' && cell.b.backend === 'wasm' && !argv.soak
@@ -478,7 +479,9 @@ async function main() {
   const load0 = os.loadavg();
   console.log(`cv-elements bench: ${cells.length} cells, ${opts.frames} frames after ${opts.warmup} warm-up (WebGPU: ${opts.webgpuFrames}), Chromium ${browser.version()}, camera ${video}`);
   try {
-    for (const cell of cells) {
+    // WebGPU cells (correctness only here) run last, so a run that hits --max-minutes loses those first.
+    const order = [...cells.filter((c) => c.b.backend !== 'webgpu'), ...cells.filter((c) => c.b.backend === 'webgpu')];
+    for (const cell of order) {
       if (!cell.skipped && Date.now() - started.getTime() > opts.maxMinutes * 60000) {
         cell.skipped = `the run passed its ${opts.maxMinutes}-minute budget (--max-minutes)`;
       }
