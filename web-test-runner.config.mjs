@@ -1,22 +1,28 @@
-import { createReadStream, existsSync, mkdirSync } from 'node:fs';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+
 import { defaultReporter } from '@web/test-runner';
 import { playwrightLauncher } from '@web/test-runner-playwright';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { CHROMIUM_FLAGS, fakeCameraVideo, findChromium } from './scripts/chromium.mjs';
 import { ISOLATION_HEADERS } from './scripts/headers.mjs';
+import { referenceRun } from './scripts/reference.mjs';
 
 mkdirSync('tests/.fixtures', { recursive: true });
-// The camera plays a real photo (NASA's astronaut portrait, shipped by Debian's python3-skimage).
-const camera = fakeCameraVideo('/usr/lib/python3/dist-packages/skimage/data/astronaut.png', 'tests/.fixtures/astronaut.y4m');
+// Real photos the tests load as sources, served from tests/.fixtures/: skimage's astronaut (NASA's
+// portrait, also what the fake camera plays) and darknet's people and animals.
+const PHOTOS = ['/usr/lib/python3/dist-packages/skimage/data/astronaut.png', ...['dog.jpg', 'horses.jpg', 'eagle.jpg', 'giraffe.jpg', 'person.jpg'].map((p) => `/usr/share/darknet/data/${p}`)];
+for (const photo of PHOTOS) copyFileSync(photo, `tests/.fixtures/${basename(photo)}`);
+const camera = fakeCameraVideo(PHOTOS[0], 'tests/.fixtures/astronaut.y4m');
 
 /** Every request a page makes that does not go to this machine: the suite fails if any appears. */
 const external = [];
 
 const networkGuard = {
   name: 'network-guard',
-  executeCommand({ command }) {
+  executeCommand({ command, payload }) {
     if (command === 'external-requests') return [...external];
+    if (command === 'reference-run') return referenceRun(payload);
     return undefined;
   },
 };
@@ -34,6 +40,11 @@ function summaryReporter() {
         walk(s.testResults);
         // A file that failed to load or threw outside a test counts as a failure too.
         if (!s.passed && !(s.testResults?.tests?.length || s.testResults?.suites?.length)) sum.failed++;
+      }
+      // The privacy guard: any request that left localhost during the run fails it, whichever file made it.
+      if (external.length) {
+        console.error(`Requests left localhost during the run:\n  ${[...new Set(external)].join('\n  ')}`);
+        sum.failed++;
       }
       mkdirSync('.cache', { recursive: true });
       writeFileSync('.cache/wtr-summary.json', JSON.stringify(sum));
@@ -55,6 +66,14 @@ export default {
   middleware: [
     // The runtimes' own files are served as they are: the dev server's module transforms would try to
     // resolve Node-only branches inside them (onnxruntime's `import("module")`) and break them.
+    // Debian's Fashion-MNIST (gzip idx files), for the trained networks' accuracy tests.
+    async (ctx, next) => {
+      const m = /^\/datasets\/fashion-mnist\/([a-z0-9-]+\.gz)$/.exec(ctx.path);
+      if (!m) return next();
+      ctx.type = 'application/gzip';
+      ctx.body = createReadStream(`/usr/share/datasets/fashion-mnist/${m[1]}`);
+      for (const [k, v] of Object.entries(ISOLATION_HEADERS)) ctx.set(k, v);
+    },
     async (ctx, next) => {
       if (!/^\/dist\/(ort|mediapipe)\//.test(ctx.path) || ctx.path.includes('..')) return next();
       const file = ctx.path.slice(1);

@@ -17,6 +17,12 @@ const CONTROLS = {
     ['top-k', 'number', { min: 1, max: 10, step: 1 }],
     ['threshold', 'number', { min: 0, max: 1, step: 0.05 }],
   ],
+  learn: [
+    ['classes', 'text', 'A,B,C'],
+    ['head-name', 'text', 'demo'],
+    ['backend', 'select', ['auto', 'wasm', 'webgpu']],
+    ['top-k', 'number', { min: 1, max: 10, step: 1 }],
+  ],
   generate: [
     ['src', 'select', ['vae', 'dcgan', 'esrgan']],
     ['variants', 'number', { min: 1, max: 8, step: 1 }],
@@ -66,7 +72,7 @@ for (const panel of document.querySelectorAll('.panel')) {
   const el = panel.querySelector(`cv-${key}`);
   const form = panel.querySelector('.controls');
   form.addEventListener('submit', (e) => e.preventDefault());
-  for (const spec of [...CONTROLS[key], ...COMMON]) form.append(control(el, spec));
+  for (const spec of [...CONTROLS[panel.dataset.controls ?? key], ...COMMON]) form.append(control(el, spec));
   const readout = panel.querySelector('.readout');
   let ready = null;
   let lastError = '';

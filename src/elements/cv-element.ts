@@ -1,13 +1,13 @@
-import { LitElement, html, type PropertyValues, type TemplateResult } from 'lit';
+import { LitElement, html, type CSSResultGroup, type PropertyValues, type TemplateResult } from 'lit';
 import { acquireCamera, parseResolution } from '../camera/camera-hub.js';
 import { FrameLoopController, type FrameTick } from '../controllers/frame-loop-controller.js';
 import { CvError, toCvError, type CvErrorDetail } from '../events/cv-error.js';
 import type { CvProgressDetail } from '../events/cv-progress.js';
 import type { CvReadyDetail } from '../events/cv-ready.js';
 import type { CvResultBase } from '../events/cv-result.js';
-import { loadCatalog, resolveModel, type CatalogEntry, type Precision, DEFAULT_CATALOG_URL } from '../models/catalog.js';
+import { loadCatalog, parseIntegrity, resolveModel, type CatalogEntry, type Precision, DEFAULT_CATALOG_URL } from '../models/catalog.js';
 import { resolveBackend, type BackendChoice } from '../runtime/select-backend.js';
-import type { BackendName } from '../runtime/types.js';
+import type { BackendName, EngineName } from '../runtime/types.js';
 import type { LoadSpec, PipelineRequest, PipelineResult } from '../worker/protocol.js';
 import { InferenceClient } from '../worker/worker-client.js';
 import { baseStyles } from './cv-element.styles.js';
@@ -21,7 +21,7 @@ export interface ModelNeed {
 
 /** Models loaded for the current attributes: role → worker key, plus what the pipeline was told. */
 export interface LoadedModels {
-  backend: BackendName;
+  backend: EngineName;
   keys: Record<string, string>;
   entries: Record<string, CatalogEntry | null>;
   client: InferenceClient;
@@ -45,7 +45,7 @@ const BACKENDS = ['auto', 'wasm', 'webgpu', 'mediapipe'];
  * @csspart error - the message shown for the last fault
  */
 export abstract class CvElement<R extends PipelineResult = PipelineResult, Public extends object = object> extends LitElement {
-  static override styles = baseStyles;
+  static override styles: CSSResultGroup = baseStyles;
 
   static override properties = {
     src: { type: String },
@@ -142,10 +142,27 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
   protected abstract paint(result: R): void;
   /** The part of a result that goes into `cv-result` and `element.result`. */
   protected abstract publicResult(result: R): Public;
+  /**
+   * With backend="mediapipe": the roles MediaPipe Tasks runs, and as which task; the other roles run on ONNX
+   * WASM in the same worker. null (the default) when this element, with its current attributes, has no
+   * MediaPipe path, which makes backend="mediapipe" fail with `backend-unavailable`.
+   */
+  protected mediapipeRoles(): Record<string, 'segment' | 'detect'> | null {
+    return null;
+  }
   /** Extra template inside the stage (overlays, controls). */
   protected renderExtras(): TemplateResult | string {
     return '';
   }
+  /** Extra template after the stage (controls that must not cover the view). */
+  protected renderControls(): TemplateResult | string {
+    return '';
+  }
+  /**
+   * Called with newly loaded models before they replace the old ones and `cv-ready` fires; a task
+   * that keeps state in the worker for them sets it up here. Throwing fails the load.
+   */
+  protected prepareModels(_models: LoadedModels): Promise<void> | void {}
 
   // ---- public methods --------------------------------------------------------------------------
 
@@ -223,6 +240,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
         <canvas part="overlay" class="overlay"></canvas>
         <div part="error" class="error" role="alert" ?hidden=${!this.errorMessage}>${this.errorMessage}</div>
       </div>
+      ${this.renderControls()}
     `;
   }
 
@@ -238,6 +256,28 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       entry,
       precision: resolved.precision,
     };
+  }
+
+  /** A MediaPipe Tasks model: the catalog entry's `.tflite` with metadata, or a `.tflite` URL. */
+  protected async mediapipeSpecFor(src: string, task: 'segment' | 'detect'): Promise<{ spec: LoadSpec; entry: CatalogEntry | null; precision: Precision | null }> {
+    if (/\.tflite(\?|#|$)/i.test(src)) {
+      const spec: LoadSpec = { url: new URL(src, document.baseURI).href, sha256: parseIntegrity(this.integrity || null), input: null, labels: null, format: 'tflite', task };
+      return { spec, entry: null, precision: null };
+    }
+    const catalogUrl = this.catalog || DEFAULT_CATALOG_URL;
+    const { entry } = await resolveModel(src, 'wasm', { catalogUrl, precision: this.precision, integrity: this.integrity || null });
+    if (!entry?.mediapipe) {
+      throw new CvError('backend-unavailable', `Model "${src}" has no MediaPipe (.tflite) file in the catalog; backend="mediapipe" cannot run it`);
+    }
+    const spec: LoadSpec = {
+      url: new URL(entry.mediapipe.file, new URL(catalogUrl, document.baseURI)).href,
+      sha256: parseIntegrity(this.integrity || null) ?? entry.mediapipe.sha256,
+      input: entry.input ?? null,
+      labels: entry.labels ?? null,
+      format: 'tflite',
+      task,
+    };
+    return { spec, entry, precision: null };
   }
 
   /** Expands catalog entries made of parts (a VAE's encoder and decoder) into one need per part. */
@@ -264,9 +304,15 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     const acquired: string[] = [];
     try {
       const backend = await resolveBackend(this.backend);
+      let mpRoles: Record<string, 'segment' | 'detect'> = {};
       if (backend === 'mediapipe') {
-        throw new CvError('backend-unavailable', `backend="mediapipe" is not available for <${this.localName}> yet; use auto, wasm or webgpu`);
+        const roles = this.mediapipeRoles();
+        if (!roles) {
+          throw new CvError('backend-unavailable', `backend="mediapipe" is not available for <${this.localName}> with these attributes (it runs <cv-segment> and <cv-classify roi="face">); use auto, wasm or webgpu`);
+        }
+        mpRoles = roles;
       }
+      const ortBackend: BackendName = backend === 'mediapipe' ? 'wasm' : backend;
       const needs = await this.expandNeeds(this.modelNeeds());
       if (token !== this.loadToken) return;
       client.c = InferenceClient.for(backend);
@@ -277,7 +323,8 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       let precision: string | null = null;
       await Promise.all(
         needs.map(async (need) => {
-          const { spec, entry, precision: p } = await this.loadSpecFor(need.src, backend);
+          const mpTask = mpRoles[need.role];
+          const { spec, entry, precision: p } = mpTask ? await this.mediapipeSpecFor(need.src, mpTask) : await this.loadSpecFor(need.src, ortBackend);
           const key = `${spec.url}#${spec.sha256 ?? ''}`;
           const loaded = await client.c!.load(key, spec, (loaded, total) =>
             token === this.loadToken && this.emit<CvProgressDetail>('cv-progress', { loaded, total, model: need.src }),
@@ -294,8 +341,14 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
         acquired.forEach((k) => client.c!.release(k));
         return;
       }
+      const next: LoadedModels = { backend, keys, entries, client: client.c };
+      await this.prepareModels(next);
+      if (token !== this.loadToken) {
+        acquired.forEach((k) => client.c!.release(k));
+        return;
+      }
       const previous = this.models;
-      this.models = { backend, keys, entries, client: client.c };
+      this.models = next;
       this.releaseModels(previous);
       this.clearError();
       const detail: CvReadyDetail = { model: this.src || this.modelNeeds().map((n) => n.src).join('+'), backend, threads, loadMs: performance.now() - t0, precision, fromCache };
@@ -383,6 +436,16 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
   }
 
   // ---- frames ----------------------------------------------------------------------------------
+
+  /** A still copy of the current camera or source frame, or null when there is none yet. */
+  protected async captureFrame(): Promise<ImageBitmap | null> {
+    const el = this.sourceEl;
+    if (!el) return null;
+    if (el instanceof HTMLVideoElement && (el.readyState < 2 || !el.videoWidth)) return null;
+    if (el instanceof HTMLImageElement && (!el.complete || !el.naturalWidth)) return null;
+    if (el instanceof HTMLCanvasElement && (!el.width || !el.height)) return null;
+    return createImageBitmap(el);
+  }
 
   /** Runs the model once on a still source (an image), when there is one and nothing else drives it. */
   protected async processStill(): Promise<void> {

@@ -4,7 +4,10 @@
  *
  * Codes: `camera-denied`, `camera-not-found`, `camera-unavailable`, `source-not-found`, `source-unavailable`,
  * `model-not-found`, `model-fetch`, `integrity`, `model-invalid`, `model-input`, `model-output`,
- * `backend-unavailable`, `bad-attribute`, `inference`, `worker`.
+ * `backend-unavailable`, `bad-attribute`, `inference`, `worker`; with `learn`: `no-examples` (predicting,
+ * training or exporting before any example), `head-mismatch` (importing a head trained on another
+ * backbone), `head-invalid`, `no-head-name` (saveHead without `head-name` or `id`), `not-ready`,
+ * `no-frame`, `bad-argument`.
  */
 export interface CvErrorDetail {
   code: string;

@@ -20,6 +20,8 @@ export interface CatalogEntry {
   labels: string[] | null;
   notes?: unknown;
   variants: Partial<Record<Precision, CatalogVariant>>;
+  /** The TFLite source with TFLite Metadata, for backend="mediapipe" (segmentation and face detection). */
+  mediapipe?: { file: string; sha256: string; bytes: number };
   /** Models made of several graphs (a VAE's encoder and decoder) name their parts here. */
   parts?: Record<string, string>;
 }

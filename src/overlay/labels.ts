@@ -34,7 +34,10 @@ export function drawLabels(canvas: HTMLCanvasElement, labels: Label[], mirrored:
     ctx.strokeStyle = '#35e08f';
     ctx.lineWidth = Math.max(2, width / 320);
     ctx.strokeRect(x, b.y, b.width, b.height);
-    group.forEach((l, i) => tag(fmt(l), x, Math.max(0, b.y - font * 1.5 * (group.length - i))));
+    // Stack the tags above the box; where there is no room (a face at the top), below it, else inside.
+    const stack = font * 1.5 * group.length;
+    const top = b.y >= stack ? b.y - stack : b.y + b.height + stack <= height ? b.y + b.height + 2 : b.y + 2;
+    group.forEach((l, i) => tag(fmt(l), x, top + i * font * 1.5));
   }
   free.forEach((l, i) => tag(fmt(l), font * 0.5, font * 0.5 + i * font * 1.6));
 }

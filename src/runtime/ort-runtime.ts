@@ -12,6 +12,12 @@ export async function createOrtRuntime(backend: BackendName, base: string, maxTh
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   const cores = (globalThis.navigator?.hardwareConcurrency as number | undefined) ?? 2;
   const threads = isolated ? Math.max(1, Math.min(maxThreads, cores)) : 1;
+  if (!isolated && backend === 'wasm') {
+    console.warn(
+      '[cv-elements] This page is not cross-origin isolated, so onnxruntime-web runs on one thread. ' +
+        'Serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp.',
+    );
+  }
   ort.env.wasm.wasmPaths = base;
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false; // we are already off the main thread

@@ -2,6 +2,10 @@
 
 export type BackendName = 'wasm' | 'webgpu';
 
+/** An inference worker's engine: onnxruntime-web's backends, or MediaPipe Tasks (which also hosts ORT WASM for
+ * the ONNX models a MediaPipe pipeline still needs, such as the expression classifier). */
+export type EngineName = BackendName | 'mediapipe';
+
 export interface Tensor {
   data: Float32Array;
   dims: number[];

@@ -4,19 +4,65 @@
  * turns frames into tensors and results. The page never waits on it: it drops frames while a run is busy.
  */
 import { fetchModel } from '../models/fetch-model.js';
+import { createMediapipeRuntime, type MediapipeFaceDetector, type MediapipeRuntime, type MediapipeSegmenter } from '../runtime/mediapipe-runtime.js';
 import { createOrtRuntime } from '../runtime/ort-runtime.js';
-import type { InferenceRuntime, InferenceSession } from '../runtime/types.js';
-import { runClassify } from '../tasks/classify/pipeline.js';
+import type { EngineName, InferenceRuntime, InferenceSession } from '../runtime/types.js';
+import { detectFaces, runClassify } from '../tasks/classify/pipeline.js';
+import { runLearn } from '../tasks/learn/pipeline.js';
+import { headFor, learn } from './learn-store.js';
 import { runGenerate } from '../tasks/generate/pipeline.js';
-import { runSegment } from '../tasks/segment/pipeline.js';
+import { foregroundShare } from '../tasks/segment/mask.js';
+import { runSegment, type SegmentRequest, type SegmentResult } from '../tasks/segment/pipeline.js';
 import type { Rect } from '../tasks/shared/geometry.js';
-import type { FrameImage, ModelInfo, PipelineContext } from '../tasks/shared/pipeline.js';
-import type { FromWorker, PipelineResult, ToWorker } from './protocol.js';
+import { PipelineError, type FrameImage, type ModelInfo, type PipelineContext } from '../tasks/shared/pipeline.js';
+import { inputSize } from '../tasks/shared/tensor-spec.js';
+import type { FromWorker, LoadSpec, PipelineResult, ToWorker } from './protocol.js';
 
 declare const self: DedicatedWorkerGlobalScope;
 
+type MediapipeTask = { segment: MediapipeSegmenter; detect: MediapipeFaceDetector };
+type Entry =
+  | { kind: 'onnx'; session: Promise<InferenceSession>; info?: ModelInfo }
+  | { kind: 'segment'; task: Promise<MediapipeSegmenter>; info?: ModelInfo }
+  | { kind: 'detect'; task: Promise<MediapipeFaceDetector>; info?: ModelInfo };
+
+let engine: EngineName | undefined;
+let ortConfig: { base: string; maxThreads: number } | undefined;
 let runtime: Promise<InferenceRuntime> | undefined;
-const sessions = new Map<string, { session: Promise<InferenceSession>; info?: ModelInfo }>();
+let mediapipeBase = '';
+let mediapipe: Promise<MediapipeRuntime> | undefined;
+const sessions = new Map<string, Entry>();
+
+/** onnxruntime-web: created at init for the ONNX engines; in a MediaPipe worker only when an ONNX model is loaded. */
+function ortRuntime(): Promise<InferenceRuntime> {
+  if (!ortConfig || !engine) throw new Error('worker used before init');
+  runtime ??= createOrtRuntime(engine === 'webgpu' ? 'webgpu' : 'wasm', ortConfig.base, ortConfig.maxThreads);
+  return runtime;
+}
+
+function mediapipeRuntime(): Promise<MediapipeRuntime> {
+  if (engine !== 'mediapipe') throw new PipelineError('backend-unavailable', 'MediaPipe models load only in the MediaPipe worker');
+  mediapipe ??= createMediapipeRuntime(mediapipeBase).catch((e) => {
+    mediapipe = undefined;
+    throw Object.assign(new Error(`MediaPipe Tasks could not start: ${(e as Error).message}`), { code: 'backend-unavailable' });
+  });
+  return mediapipe;
+}
+
+async function mediapipeTask<K extends keyof MediapipeTask>(key: string, kind: K): Promise<MediapipeTask[K]> {
+  const entry = sessions.get(key);
+  if (!entry) throw Object.assign(new Error(`Model ${key} was released`), { code: 'model-released' });
+  if (entry.kind !== kind) throw new PipelineError('model-invalid', `Model ${key} is not a MediaPipe ${kind} model`);
+  return (await entry.task) as MediapipeTask[K];
+}
+
+async function segmentWithMediapipe(frame: FrameImage, req: SegmentRequest): Promise<SegmentResult> {
+  const task = await mediapipeTask(req.segmenter, 'segment');
+  const spec = modelInfo(req.segmenter).input;
+  const size = spec ? inputSize(spec) : { width: 0, height: 0 };
+  const { width, height, mask } = task.segment(frame.image as TexImageSource, size.width, size.height);
+  return { width, height, foreground: foregroundShare(mask, req.threshold * 255), mask, crop: { x: 0, y: 0, width: frame.width, height: frame.height } };
+}
 let canvas: OffscreenCanvas | undefined;
 let ctx2d: OffscreenCanvasRenderingContext2D | undefined;
 
@@ -38,7 +84,12 @@ const context: PipelineContext = {
   async run(model, feeds) {
     const entry = sessions.get(model.key);
     if (!entry) throw Object.assign(new Error(`Model ${model.key} was released`), { code: 'model-released' });
+    if (entry.kind !== 'onnx') throw new PipelineError('model-invalid', `Model ${model.key} is a MediaPipe model, not an ONNX graph`);
     return (await entry.session).run(feeds);
+  },
+  async detectFaces(detector, frame) {
+    if (sessions.get(detector.key)?.kind !== 'detect') return detectFaces(context, detector, frame);
+    return (await mediapipeTask(detector.key, 'detect')).detect(frame.image as TexImageSource);
   },
 };
 
@@ -53,22 +104,50 @@ function errorOf(e: unknown): { code: string; message: string } {
   return { code: err?.code ?? 'inference', message: err?.message ?? String(e) };
 }
 
+/** Loads a .tflite model into a MediaPipe task (ImageSegmenter or FaceDetector, as the catalog's task says). */
+async function loadMediapipe(id: number, key: string, spec: LoadSpec): Promise<void> {
+  const rt = await mediapipeRuntime();
+  const { bytes, fromCache } = await fetchModel(spec.url, spec.sha256, (p) => post({ type: 'progress', id, ...p }));
+  const kind = spec.task;
+  if (kind !== 'segment' && kind !== 'detect') throw new PipelineError('backend-unavailable', `MediaPipe runs segmentation and face detection models; ${spec.url} is a "${kind}" model`);
+  const task: Promise<MediapipeSegmenter | MediapipeFaceDetector> = kind === 'segment' ? rt.createSegmenter(bytes) : rt.createFaceDetector(bytes);
+  const entry = { kind, task } as Entry;
+  sessions.set(key, entry);
+  try {
+    await task;
+  } catch (e) {
+    sessions.delete(key);
+    throw Object.assign(new Error(`MediaPipe could not load ${spec.url}: ${(e as Error).message}`), { code: 'model-invalid' });
+  }
+  if (sessions.get(key) !== entry) {
+    // Released while loading.
+    (await task).close();
+  }
+  entry.info = { key, input: spec.input, labels: spec.labels, inputNames: [], outputNames: [], inputDims: {} };
+  post({ type: 'loaded', id, key, threads: 1, fromCache, inputNames: [], outputNames: [] });
+}
+
 // Runs are serialised: sessions are not re-entrant, and several elements may share this worker.
 let chain: Promise<unknown> = Promise.resolve();
 
 async function handle(msg: ToWorker): Promise<void> {
   switch (msg.type) {
     case 'init':
-      runtime = createOrtRuntime(msg.backend, msg.ortBase, msg.maxThreads);
-      runtime.catch(() => {}); // reported on the first load
+      engine = msg.backend;
+      ortConfig = { base: msg.ortBase, maxThreads: msg.maxThreads };
+      mediapipeBase = msg.mediapipeBase;
+      if (engine !== 'mediapipe') ortRuntime().catch(() => {}); // reported on the first load
       return;
     case 'load': {
       try {
-        if (!runtime) throw new Error('worker used before init');
-        const rt = await runtime;
+        if (msg.spec.format === 'tflite') {
+          await loadMediapipe(msg.id, msg.key, msg.spec);
+          return;
+        }
+        const rt = await ortRuntime();
         const { bytes, fromCache } = await fetchModel(msg.spec.url, msg.spec.sha256, (p) => post({ type: 'progress', id: msg.id, ...p }));
         const session = rt.createSession(bytes);
-        const entry = { session } as { session: Promise<InferenceSession>; info?: ModelInfo };
+        const entry: Entry = { kind: 'onnx', session };
         sessions.set(msg.key, entry);
         let s: InferenceSession;
         try {
@@ -95,7 +174,9 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'release': {
       const entry = sessions.get(msg.key);
       sessions.delete(msg.key);
-      if (entry) chain = chain.then(() => entry.session.then((s) => s.release()).catch(() => {}));
+      if (!entry) return;
+      if (entry.kind === 'onnx') chain = chain.then(() => entry.session.then((s) => s.release()).catch(() => {}));
+      else chain = chain.then(() => (entry.task as Promise<{ close(): void }>).then((t) => t.close()).catch(() => {}));
       return;
     }
     case 'run': {
@@ -110,7 +191,10 @@ async function handle(msg: ToWorker): Promise<void> {
           let result: PipelineResult;
           const req = msg.request;
           if (req.task === 'classify') result = await runClassify(context, modelInfo, image, req);
-          else if (req.task === 'segment') result = await runSegment(context, modelInfo, image, req);
+          else if (req.task === 'learn') result = await runLearn(context, modelInfo, image, req, headFor(req.head));
+          else if (req.task === 'segment') {
+            result = sessions.get(req.segmenter)?.kind === 'segment' ? await segmentWithMediapipe(image, req) : await runSegment(context, modelInfo, image, req);
+          }
           else result = await runGenerate(context, modelInfo, image, req);
           const transfer: Transferable[] = [];
           if ('mask' in result) transfer.push(result.mask.buffer);
@@ -123,6 +207,25 @@ async function handle(msg: ToWorker): Promise<void> {
         }
       });
       chain = job;
+      return;
+    }
+    case 'learn': {
+      try {
+        const value = await learn(msg.op, {
+          context,
+          modelInfo,
+          runExclusive: (work) => {
+            const job = chain.then(work);
+            chain = job.catch(() => {});
+            return job;
+          },
+          notify: (head, status) => post({ type: 'learn-progress', head, status }),
+        });
+        post({ type: 'learned', id: msg.id, value });
+      } catch (e) {
+        if (msg.op.op === 'add') msg.op.frame.close();
+        post({ type: 'error', id: msg.id, ...errorOf(e) });
+      }
       return;
     }
   }

@@ -1,10 +1,12 @@
 import type { ClassifyRequest, ClassifyResult } from '../tasks/classify/pipeline.js';
+import type { HeadFile, TrainSummary } from '../tasks/learn/head.js';
+import type { LearnRequest } from '../tasks/learn/pipeline.js';
 import type { GenerateRequest, GenerateResult } from '../tasks/generate/pipeline.js';
 import type { SegmentRequest, SegmentResult } from '../tasks/segment/pipeline.js';
 import type { ImageInputSpec } from '../tasks/shared/tensor-spec.js';
-import type { BackendName } from '../runtime/types.js';
+import type { EngineName } from '../runtime/types.js';
 
-export type PipelineRequest = ClassifyRequest | SegmentRequest | GenerateRequest;
+export type PipelineRequest = ClassifyRequest | SegmentRequest | GenerateRequest | LearnRequest;
 export type PipelineResult = ClassifyResult | SegmentResult | GenerateResult;
 
 /** What the page asks a model to be loaded with. */
@@ -14,16 +16,50 @@ export interface LoadSpec {
   input: ImageInputSpec | null;
   labels: string[] | null;
   outputRange?: [number, number];
+  /** `tflite`: a MediaPipe Tasks model (mediapipe workers only), run as the catalog task says. */
+  format?: 'onnx' | 'tflite';
+  task?: 'segment' | 'detect';
 }
 
+/** Where a learned head stands, as the worker reports it after each operation and training chunk. */
+export interface LearnStatus {
+  /** Captured frames per class (each embedded in several augmented views). */
+  counts: Record<string, number>;
+  /** Embedded views in all. */
+  examples: number;
+  /** The current weights' last training, or null before any. */
+  trained: TrainSummary | null;
+  /** True while a training run continues after this report. */
+  training?: boolean;
+  /** For `add`: the class and its new count of captured frames. */
+  label?: string;
+  count?: number;
+  /** For `open`: whether a saved head was found. */
+  restored?: boolean;
+}
+
+/** Operations on an element's learned head, all answered with a LearnStatus (export: a HeadFile). */
+export type LearnOp =
+  | { op: 'open'; head: string; backbone: { key: string; name: string; sha256: string | null }; storeKey: string | null }
+  | { op: 'add'; head: string; label: string; frame: ImageBitmap }
+  | { op: 'clear'; head: string; label?: string }
+  | { op: 'train'; head: string }
+  | { op: 'save'; head: string }
+  | { op: 'export'; head: string }
+  | { op: 'import'; head: string; file: HeadFile }
+  | { op: 'close'; head: string };
+
 export type ToWorker =
-  | { type: 'init'; backend: BackendName; ortBase: string; maxThreads: number }
+  | { type: 'init'; backend: EngineName; ortBase: string; mediapipeBase: string; maxThreads: number }
   | { type: 'load'; id: number; key: string; spec: LoadSpec }
   | { type: 'release'; key: string }
-  | { type: 'run'; id: number; request: PipelineRequest; frame: ImageBitmap | VideoFrame };
+  | { type: 'run'; id: number; request: PipelineRequest; frame: ImageBitmap | VideoFrame }
+  | { type: 'learn'; id: number; op: LearnOp };
 
 export type FromWorker =
   | { type: 'progress'; id: number; loaded: number; total: number }
   | { type: 'loaded'; id: number; key: string; threads: number; fromCache: boolean; inputNames: string[]; outputNames: string[] }
   | { type: 'result'; id: number; result: PipelineResult; inferenceMs: number }
+  | { type: 'learned'; id: number; value: LearnStatus | HeadFile }
+  | { type: 'learn-progress'; head: string; status: LearnStatus }
   | { type: 'error'; id: number; code: string; message: string };

@@ -1,6 +1,7 @@
 import { CvError } from '../events/cv-error.js';
-import type { BackendName } from '../runtime/types.js';
-import type { FromWorker, LoadSpec, PipelineRequest, PipelineResult, ToWorker } from './protocol.js';
+import type { EngineName } from '../runtime/types.js';
+import type { HeadFile } from '../tasks/learn/head.js';
+import type { FromWorker, LearnOp, LearnStatus, LoadSpec, PipelineRequest, PipelineResult, ToWorker } from './protocol.js';
 
 
 export interface LoadedModel {
@@ -22,9 +23,9 @@ type Pending = {
  * sessions inside it are keyed by model and reference-counted, so two elements on one model share it.
  */
 export class InferenceClient {
-  private static clients = new Map<BackendName, InferenceClient>();
+  private static clients = new Map<EngineName, InferenceClient>();
 
-  static for(backend: BackendName): InferenceClient {
+  static for(backend: EngineName): InferenceClient {
     let c = InferenceClient.clients.get(backend);
     if (!c) InferenceClient.clients.set(backend, (c = new InferenceClient(backend)));
     return c;
@@ -41,8 +42,9 @@ export class InferenceClient {
   private nextId = 1;
   private pending = new Map<number, Pending>();
   private models = new Map<string, { refs: number; loaded: Promise<LoadedModel>; progress: Set<(l: number, t: number) => void> }>();
+  private learnListeners = new Map<string, (status: LearnStatus) => void>();
 
-  private constructor(readonly backend: BackendName) {
+  private constructor(readonly backend: EngineName) {
     this.worker = new Worker(new URL('./inference-worker.js', import.meta.url), { type: 'module', name: `cv-elements-${backend}` });
     this.worker.onmessage = (ev: MessageEvent<FromWorker>) => this.receive(ev.data);
     this.worker.onerror = (ev) => {
@@ -52,7 +54,7 @@ export class InferenceClient {
       this.pending.clear();
     };
     const maxThreads = Math.min(4, navigator.hardwareConcurrency || 2);
-    this.post({ type: 'init', backend, ortBase: new URL('./ort/', import.meta.url).href, maxThreads });
+    this.post({ type: 'init', backend, ortBase: new URL('./ort/', import.meta.url).href, mediapipeBase: new URL('./mediapipe/', import.meta.url).href, maxThreads });
   }
 
   private post(msg: ToWorker, transfer: Transferable[] = []) {
@@ -60,6 +62,10 @@ export class InferenceClient {
   }
 
   private receive(msg: FromWorker) {
+    if (msg.type === 'learn-progress') {
+      this.learnListeners.get(msg.head)?.(msg.status);
+      return;
+    }
     const p = this.pending.get(msg.id);
     if (!p) return;
     if (msg.type === 'progress') {
@@ -69,6 +75,7 @@ export class InferenceClient {
     this.pending.delete(msg.id);
     if (msg.type === 'error') p.reject(new CvError(msg.code, msg.message));
     else if (msg.type === 'loaded') (p.resolve as (v: LoadedModel) => void)(msg);
+    else if (msg.type === 'learned') (p.resolve as (v: unknown) => void)(msg.value);
     else (p.resolve as (v: { result: PipelineResult; inferenceMs: number }) => void)({ result: msg.result, inferenceMs: msg.inferenceMs });
   }
 
@@ -101,6 +108,22 @@ export class InferenceClient {
     if (!m || --m.refs > 0) return;
     this.models.delete(key);
     this.post({ type: 'release', key });
+  }
+
+  /**
+   * An operation on a learned head in the worker (`add` transfers its frame). Resolves with the head's
+   * status, or the head file for `export`.
+   */
+  learn(op: Exclude<LearnOp, { op: 'export' }>): Promise<LearnStatus>;
+  learn(op: Extract<LearnOp, { op: 'export' }>): Promise<HeadFile>;
+  learn(op: LearnOp): Promise<LearnStatus | HeadFile> {
+    return this.request((id) => ({ type: 'learn', id, op }), op.op === 'add' ? [op.frame] : []);
+  }
+
+  /** Receives a head's training progress (null stops). */
+  onLearnProgress(head: string, listener: ((status: LearnStatus) => void) | null): void {
+    if (listener) this.learnListeners.set(head, listener);
+    else this.learnListeners.delete(head);
   }
 
   /** Sends a frame (transferred: the caller must not use it afterwards) and resolves with the result. */

@@ -83,6 +83,25 @@ describe('<cv-classify> with a tiny model', () => {
     expect(err.detail.message).to.contain('sha256');
   });
 
+  it('reports download progress, then loads the same model from the Cache API with no download', async () => {
+    canvasWith('cache', 16, 16, () => {});
+    const url = `/tests/fixtures/tiny-encoder.onnx?cache-test=${Date.now()}`;
+    // A URL src has no catalog hash: pin it with integrity so it may be cached.
+    const res = await fetch('/tests/fixtures/tiny-encoder.onnx');
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await res.arrayBuffer()));
+    const integrity = `sha256-${btoa(String.fromCharCode(...digest))}`;
+    const first = mount(`<cv-generate src="${url}" integrity="${integrity}" source="#cache"></cv-generate>`);
+    const progress = nextEvent(first, 'cv-progress');
+    const p = (await progress).detail;
+    expect(p.total).to.be.greaterThan(0);
+    const ready1 = await nextEvent(first, 'cv-ready');
+    expect(ready1.detail.fromCache).to.equal(false);
+    first.remove();
+    const second = mount(`<cv-generate src="${url}" integrity="${integrity}" source="#cache"></cv-generate>`);
+    const ready2 = await nextEvent(second, 'cv-ready');
+    expect(ready2.detail.fromCache).to.equal(true);
+  });
+
   it('says which attribute is wrong', async () => {
     const el = mount(`<cv-classify backend="quantum" src="tiny-colour" catalog="${TINY_CATALOG}"></cv-classify>`);
     const err = await nextEvent(el, 'cv-error');

@@ -1,8 +1,12 @@
-import { html, type TemplateResult } from 'lit';
+import { css, html, type TemplateResult } from 'lit';
+import { CvError, toCvError } from '../../events/cv-error.js';
+import type { CvLearnDetail } from '../../events/cv-learn.js';
 import { drawLabels } from '../../overlay/labels.js';
 import type { Label } from '../../tasks/classify/labels.js';
 import type { ClassifyResult } from '../../tasks/classify/pipeline.js';
-import type { PipelineRequest } from '../../worker/protocol.js';
+import type { HeadFile } from '../../tasks/learn/head.js';
+import type { LearnStatus, PipelineRequest } from '../../worker/protocol.js';
+import { baseStyles } from '../cv-element.styles.js';
 import { CvElement, type LoadedModels, type ModelNeed } from '../cv-element.js';
 
 export interface ClassifyOutput {
@@ -14,7 +18,41 @@ export interface ClassifyOutput {
 export const FACE_CLASSIFIER = 'expression';
 export const FACE_DETECTOR = 'face-detection';
 export const DEFAULT_CLASSIFIER = 'fashion-cnn';
+/** The frozen feature extractor `learn` mode trains its head on when no `src` is given. */
+export const LEARN_BACKBONE = 'features';
 
+/** How a `train()` ended: epochs run, and loss and accuracy on the (augmented) examples. */
+export interface TrainResult {
+  epochs: number;
+  loss: number;
+  accuracy: number;
+}
+
+let headSerial = 0;
+
+const learnStyles = css`
+  .learn {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: center;
+    gap: 6px;
+    margin-top: 6px;
+    color: var(--cv-learn-color, inherit);
+  }
+  .learn button {
+    font: inherit;
+    padding: 4px 10px;
+    border-radius: 6px;
+    border: 1px solid currentColor;
+    background: var(--cv-button-background, transparent);
+    color: inherit;
+    cursor: pointer;
+  }
+  .learn [part~='count'] {
+    font-variant-numeric: tabular-nums;
+    opacity: 0.8;
+  }
+`;
 /**
  * `<cv-classify>`: labels for the live frame (or the faces in it), drawn on the overlay and read out
  * in an aria-live region.
@@ -22,35 +60,72 @@ export const DEFAULT_CLASSIFIER = 'fashion-cnn';
  * @attr top-k - how many labels to keep (per face), 3 by default
  * @attr threshold - lowest score kept, 0 by default
  * @attr roi - `full` (the centre of the frame) or `face` (each face BlazeFace finds)
+ * @attr learn - teach it your own classes: a frozen backbone (`features`, or `src`) plus a last layer
+ *   trained in the worker on examples captured from the live frame
+ * @attr classes - with `learn`, the class buttons to show, comma-separated (`A,B,C` by default)
+ * @attr head-name - with `learn`, the IndexedDB key the learned head is saved under (the element's
+ *   `id` when absent; with neither, the head lives only as long as the element)
+ * @event cv-learn - with `learn`: an example was added, a class cleared, a head imported or restored,
+ *   or training progressed: `{label, examples, counts, loss?, accuracy?, epochs?, training?}`
  * @csspart labels - the aria-live list of labels
+ * @csspart learn - with `learn`, the bar holding the class buttons and the training status
+ * @csspart class-button - one button per class: captures the current frame as an example of it
+ * @csspart count - the number of examples on a class button
+ * @csspart learn-status - training status (loss and accuracy), read out politely
  */
 export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
+  static override styles = [baseStyles, learnStyles];
+
   static override properties = {
     ...CvElement.properties,
     topK: { type: Number, attribute: 'top-k' },
     threshold: { type: Number },
     roi: { type: String },
+    learn: { type: Boolean, reflect: true },
+    classes: { type: String },
+    headName: { type: String, attribute: 'head-name' },
     spoken: { state: true },
+    counts: { state: true },
+    learnText: { state: true },
   };
 
   declare topK: number;
   declare threshold: number;
   declare roi: 'full' | 'face';
+  /** Teach the element your own classes (see the `learn` attribute). */
+  declare learn: boolean;
+  /** Class names for the capture buttons, comma-separated. */
+  declare classes: string;
+  /** IndexedDB key of the learned head; the element's `id` when empty. */
+  declare headName: string;
   protected declare spoken: string;
+  protected declare counts: Record<string, number>;
+  protected declare learnText: string;
+
+  /** This element's head in the worker; a new id for every model load, so a closing one never races an opening one. */
+  private headId = '';
+  private headClient: LoadedModels['client'] | null = null;
+  private lastFailCode = '';
 
   constructor() {
     super();
     this.topK = 3;
     this.threshold = 0;
     this.roi = 'full';
+    this.learn = false;
+    this.classes = 'A,B,C';
+    this.headName = '';
     this.spoken = '';
+    this.counts = {};
+    this.learnText = '';
   }
 
   protected override modelAttributes(): string[] {
-    return ['roi'];
+    return ['roi', 'learn', 'headName'];
   }
 
   protected override modelNeeds(): ModelNeed[] {
+    if (this.learn) return [{ role: 'backbone', src: this.src || LEARN_BACKBONE }];
     if (this.roi === 'face') {
       return [
         { role: 'classifier', src: this.src || FACE_CLASSIFIER },
@@ -60,7 +135,15 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
     return [{ role: 'classifier', src: this.src || DEFAULT_CLASSIFIER }];
   }
 
+  /** MediaPipe's FaceDetector finds the faces; the expression classifier stays on ONNX WASM in the same worker. */
+  protected override mediapipeRoles(): Record<string, 'segment' | 'detect'> | null {
+    return this.roi === 'face' ? { detector: 'detect' } : null;
+  }
+
   protected override buildRequest(models: LoadedModels): PipelineRequest {
+    if (models.keys.backbone) {
+      return { task: 'learn', backbone: models.keys.backbone, head: this.headId, topK: Math.max(1, this.topK || 1), threshold: this.threshold || 0 };
+    }
     return {
       task: 'classify',
       classifier: models.keys.classifier!,
@@ -81,10 +164,194 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
   }
 
   protected override publicResult(result: ClassifyResult): ClassifyOutput {
+    if (this.lastFailCode === 'no-examples') {
+      this.lastFailCode = '';
+      this.clearError('no-examples');
+    }
     return { labels: result.labels };
   }
 
   protected override renderExtras(): TemplateResult {
     return html`<div part="labels" class="sr-only" aria-live="polite">${this.spoken}</div>`;
+  }
+
+  protected override renderControls(): TemplateResult | string {
+    if (!this.learn) return '';
+    const names = this.classNames();
+    for (const k of Object.keys(this.counts)) if (!names.includes(k)) names.push(k);
+    return html`
+      <div part="learn" class="learn">
+        ${names.map(
+          (name) => html`<button part="class-button" type="button" data-label=${name} @click=${() => this.addExample(name).catch(() => {})}>
+            ${name} <span part="count">${this.counts[name] ?? 0}</span>
+          </button>`,
+        )}
+        <span part="learn-status" aria-live="polite">${this.learnText}</span>
+      </div>
+    `;
+  }
+
+  /** Predicting before anything is learned fails every frame: say it once, until a result comes. */
+  protected override fail(err: CvError): void {
+    if (err.code === 'no-examples' && this.lastFailCode === 'no-examples') return;
+    this.lastFailCode = err.code;
+    super.fail(err);
+  }
+
+  // ---- learn mode ------------------------------------------------------------------------------
+
+  private classNames(): string[] {
+    return (this.classes || 'A,B,C').split(',').map((c) => c.trim()).filter(Boolean);
+  }
+
+  private storeKey(): string | null {
+    return this.headName || this.id || null;
+  }
+
+  protected override async prepareModels(models: LoadedModels): Promise<void> {
+    this.closeHead();
+    if (!models.keys.backbone) return;
+    const key = models.keys.backbone;
+    const headId = `head-${++headSerial}-${Math.random().toString(36).slice(2, 8)}`;
+    models.client.onLearnProgress(headId, (s) => this.onProgress(s));
+    const status = await models.client.learn({
+      op: 'open',
+      head: headId,
+      backbone: { key, name: this.src || LEARN_BACKBONE, sha256: key.slice(key.lastIndexOf('#') + 1) || null },
+      storeKey: this.storeKey(),
+    });
+    this.headId = headId;
+    this.headClient = models.client;
+    this.counts = status.counts;
+    this.learnText = status.trained ? this.describe(status) : '';
+    if (status.restored) this.emit<CvLearnDetail>('cv-learn', this.detail(null, status));
+  }
+
+  private closeHead() {
+    if (!this.headId || !this.headClient) return;
+    const client = this.headClient;
+    const head = this.headId;
+    client.onLearnProgress(head, null);
+    void client.learn({ op: 'close', head }).catch(() => {});
+    this.headId = '';
+    this.headClient = null;
+  }
+
+  override disconnectedCallback(): void {
+    this.closeHead();
+    super.disconnectedCallback();
+  }
+
+  private describe(s: LearnStatus): string {
+    if (!s.trained) return '';
+    return `${s.training ? 'training' : 'trained'}: accuracy ${(s.trained.accuracy * 100).toFixed(0)} %, loss ${s.trained.loss.toFixed(3)}`;
+  }
+
+  private detail(label: string | null, s: LearnStatus): CvLearnDetail {
+    return {
+      label,
+      examples: label !== null ? (s.counts[label] ?? 0) : s.examples,
+      counts: s.counts,
+      ...(s.trained ? { loss: s.trained.loss, accuracy: s.trained.accuracy, epochs: s.trained.epochs } : {}),
+      ...(s.training !== undefined ? { training: s.training } : {}),
+    };
+  }
+
+  private onProgress(s: LearnStatus) {
+    this.counts = s.counts;
+    this.learnText = this.describe(s);
+    this.emit<CvLearnDetail>('cv-learn', this.detail(null, s));
+  }
+
+  /** The open head, or a `not-ready` fault. */
+  private head(): { client: LoadedModels['client']; head: string } {
+    if (!this.learn) throw new CvError('bad-attribute', 'This needs the learn attribute');
+    if (!this.headId || !this.headClient || !this.models) throw new CvError('not-ready', 'The backbone is still loading: wait for cv-ready');
+    return { client: this.headClient, head: this.headId };
+  }
+
+  /** Runs a learn-mode method: a fault fires `cv-error` and rejects; the element carries on. */
+  private async guard<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (e) {
+      const err = toCvError(e, 'learn');
+      this.fail(err);
+      throw err;
+    }
+  }
+
+  /**
+   * Captures the current frame as an example of `label` (embedded in several augmented views in the
+   * worker) and starts training in the background. Resolves with that class's number of examples.
+   */
+  addExample(label: string): Promise<number> {
+    return this.guard(async () => {
+      const { client, head } = this.head();
+      if (!label || typeof label !== 'string') throw new CvError('bad-argument', 'addExample needs a class name');
+      const frame = await this.captureFrame();
+      if (!frame) throw new CvError('no-frame', 'There is no frame to learn from yet');
+      const s = await client.learn({ op: 'add', head, label, frame });
+      this.counts = s.counts;
+      this.emit<CvLearnDetail>('cv-learn', this.detail(label, s));
+      return s.count ?? 0;
+    });
+  }
+
+  /** Forgets the examples of one class, or of all classes; the head retrains on what is left. */
+  clearExamples(label?: string): Promise<void> {
+    return this.guard(async () => {
+      const { client, head } = this.head();
+      const s = await client.learn({ op: 'clear', head, ...(label !== undefined ? { label } : {}) });
+      this.counts = s.counts;
+      if (!s.examples) this.learnText = '';
+      this.emit<CvLearnDetail>('cv-learn', this.detail(label ?? null, s));
+    });
+  }
+
+  /** Trains on the current examples (or waits for the background run) and resolves with how it ended. */
+  train(): Promise<TrainResult> {
+    return this.guard(async () => {
+      const { client, head } = this.head();
+      const s = await client.learn({ op: 'train', head });
+      const t = s.trained!;
+      this.learnText = this.describe({ ...s, training: false });
+      return { epochs: t.epochs, loss: t.loss, accuracy: t.accuracy };
+    });
+  }
+
+  /** Saves the head to IndexedDB now (it is saved after every training anyway) under `head-name` or `id`. */
+  saveHead(): Promise<void> {
+    return this.guard(async () => {
+      const { client, head } = this.head();
+      await client.learn({ op: 'save', head });
+    });
+  }
+
+  /** The learned head as JSON: labels, weights, standardisation, examples, and the backbone's name and sha256. */
+  exportHead(): Promise<Blob> {
+    return this.guard(async () => {
+      const { client, head } = this.head();
+      const file = await client.learn({ op: 'export', head });
+      return new Blob([JSON.stringify(file)], { type: 'application/json' });
+    });
+  }
+
+  /** Replaces the head with one from `exportHead()`; it must come from the same backbone (`head-mismatch` otherwise). */
+  importHead(file: Blob): Promise<void> {
+    return this.guard(async () => {
+      const { client, head } = this.head();
+      let parsed: HeadFile;
+      try {
+        parsed = JSON.parse(await file.text()) as HeadFile;
+      } catch (e) {
+        throw new CvError('head-invalid', `Not a head file: ${(e as Error).message}`);
+      }
+      const s = await client.learn({ op: 'import', head, file: parsed });
+      this.counts = s.counts;
+      this.learnText = this.describe(s);
+      this.emit<CvLearnDetail>('cv-learn', this.detail(null, s));
+      void this.processStill();
+    });
   }
 }

@@ -54,6 +54,10 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
     return [{ role: 'segmenter', src: this.src || DEFAULT_SEGMENTER }];
   }
 
+  protected override mediapipeRoles(): Record<string, 'segment' | 'detect'> {
+    return { segmenter: 'segment' };
+  }
+
   protected override buildRequest(models: LoadedModels): PipelineRequest {
     return { task: 'segment', segmenter: models.keys.segmenter!, threshold: this.threshold };
   }
@@ -118,6 +122,8 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
   }
 
   protected override paint(result: SegmentResult): void {
+    // The composite canvas is hidden until the first mask exists: show it now.
+    if (!this.lastMask) this.requestUpdate();
     this.lastMask = result;
     const frameEl = this.effect === 'none' ? null : this.frameElement();
     const comp = frameEl ? this.ensureCompositor() : null;

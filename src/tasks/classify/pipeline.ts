@@ -68,7 +68,8 @@ export async function runClassify(
   const classifier = models(req.classifier);
   if (req.roi === 'face') {
     if (!req.detector) throw new Error('roi="face" needs a face detector');
-    const faces = await detectFaces(ctx, models(req.detector), frame);
+    const detector = models(req.detector);
+    const faces = ctx.detectFaces ? await ctx.detectFaces(detector, frame) : await detectFaces(ctx, detector, frame);
     const labels: Label[] = [];
     for (const face of faces) {
       // Expression models are trained on loose face crops: grow the tight BlazeFace box a little.

@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// Takes a screenshot of the demo as a user sees it: headless Debian Chromium with a fake camera playing
+// a real photo, the page served cross-origin isolated. Usage: node scripts/screenshot.mjs [out.png] [photo]
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { CHROMIUM_FLAGS, fakeCameraVideo, findChromium } from './chromium.mjs';
+import { startServer } from './serve.mjs';
+
+const out = process.argv[2] ?? 'docs/demo.png';
+const photo = process.argv[3] ?? '/usr/lib/python3/dist-packages/skimage/data/astronaut.png';
+const path = process.argv[4] ?? '/demo/';
+mkdirSync('tests/.fixtures', { recursive: true });
+mkdirSync(dirname(out), { recursive: true });
+const video = fakeCameraVideo(photo, `tests/.fixtures/${photo.split('/').pop()}.y4m`);
+const { server, port } = await startServer({ port: 0, quiet: true });
+const browser = await chromium.launch({ executablePath: findChromium(), args: [...CHROMIUM_FLAGS, `--use-file-for-fake-video-capture=${video}`] });
+try {
+  const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
+  page.on('console', (m) => m.type() === 'error' && console.error('[page]', m.text()));
+  await page.goto(`http://localhost:${port}${path}`);
+  // Wait until every element on the page has drawn a few results (or reported an error).
+  await page.waitForFunction(
+    () => [...document.querySelectorAll('cv-segment, cv-classify, cv-generate')].every((el) => el.stats.frames >= 3 || el.shadowRoot?.querySelector('[part=error]:not([hidden])')),
+    null,
+    { timeout: 120000 },
+  );
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: out, fullPage: true });
+  console.log(`wrote ${out}`);
+} finally {
+  await browser.close();
+  server.close();
+}

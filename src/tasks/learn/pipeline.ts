@@ -1,0 +1,103 @@
+import { topK } from '../classify/labels.js';
+import type { ClassifyResult } from '../classify/pipeline.js';
+import { coverCrop, type Rect } from '../shared/geometry.js';
+import { imageInput, outputOf, PipelineError, type FrameImage, type ModelInfo, type PipelineContext } from '../shared/pipeline.js';
+import { inputSize, rgbaToTensor } from '../shared/tensor-spec.js';
+import type { SoftmaxHead } from './head.js';
+
+/** One live frame through the backbone and a learned head. */
+export interface LearnRequest {
+  task: 'learn';
+  /** Worker key of the feature extractor. */
+  backbone: string;
+  /** The head's id in the worker (one per element). */
+  head: string;
+  topK: number;
+  threshold: number;
+}
+
+/** How one view of a captured frame is altered before it is embedded. */
+export interface Augmentation {
+  crop: Rect;
+  flip: boolean;
+  /** Brightness multiplier. */
+  gain: number;
+}
+
+/** The view predictions see: the centred crop with the backbone's aspect ratio. */
+export function plainView(frame: { width: number; height: number }, model: ModelInfo): Augmentation {
+  const { width, height } = inputSize(imageInput(model).spec);
+  return { crop: coverCrop(frame.width, frame.height, width, height), flip: false, gain: 1 };
+}
+
+/**
+ * `n` views of a frame for one captured example: the plain view first, then random crops of 70–100 %
+ * of it anywhere inside it, mirrored half the time, with brightness ×0.75–1.25.
+ */
+export function augmentations(frame: { width: number; height: number }, model: ModelInfo, n: number, rand: () => number): Augmentation[] {
+  const plain = plainView(frame, model);
+  const out = [plain];
+  for (let i = 1; i < n; i++) {
+    const s = 0.7 + 0.3 * rand();
+    const w = plain.crop.width * s;
+    const h = plain.crop.height * s;
+    out.push({
+      crop: { x: plain.crop.x + rand() * (plain.crop.width - w), y: plain.crop.y + rand() * (plain.crop.height - h), width: w, height: h },
+      flip: rand() < 0.5,
+      gain: 0.75 + 0.5 * rand(),
+    });
+  }
+  return out;
+}
+
+/** Mirrors and brightens RGBA pixels in place. */
+export function applyPixelAugmentation(rgba: Uint8ClampedArray, width: number, height: number, aug: Pick<Augmentation, 'flip' | 'gain'>): void {
+  if (aug.flip) {
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width / 2; x++) {
+        const a = (y * width + x) * 4;
+        const b = (y * width + (width - 1 - x)) * 4;
+        for (let c = 0; c < 4; c++) {
+          const t = rgba[a + c]!;
+          rgba[a + c] = rgba[b + c]!;
+          rgba[b + c] = t;
+        }
+      }
+    }
+  }
+  if (aug.gain !== 1) {
+    for (let i = 0; i < rgba.length; i += 4) {
+      rgba[i] = rgba[i]! * aug.gain; // Uint8ClampedArray rounds and clamps
+      rgba[i + 1] = rgba[i + 1]! * aug.gain;
+      rgba[i + 2] = rgba[i + 2]! * aug.gain;
+    }
+  }
+}
+
+/** The backbone's feature vector for one view of the frame. */
+export async function embed(ctx: PipelineContext, model: ModelInfo, frame: FrameImage, aug: Augmentation): Promise<Float32Array> {
+  const { name, spec } = imageInput(model);
+  const { width, height, channels } = inputSize(spec);
+  const rgba = ctx.pixels(frame, aug.crop, width, height);
+  applyPixelAugmentation(rgba, width, height, aug);
+  const data = rgbaToTensor(rgba, width, height, spec);
+  const dims = spec.layout === 'NCHW' ? [1, channels, height, width] : [1, height, width, channels];
+  const out = await ctx.run(model, { [name]: { data, dims } });
+  return Float32Array.from(outputOf(model, out).data);
+}
+
+/** Labels for the live frame from the element's head; a `no-examples` error while it has no classes. */
+export async function runLearn(
+  ctx: PipelineContext,
+  models: (key: string) => ModelInfo,
+  frame: FrameImage,
+  req: LearnRequest,
+  head: SoftmaxHead | undefined,
+): Promise<ClassifyResult> {
+  if (!head || !head.ready) {
+    throw new PipelineError('no-examples', 'Nothing learned yet: add examples of at least one class (addExample or the class buttons) before predicting');
+  }
+  const backbone = models(req.backbone);
+  const x = await embed(ctx, backbone, frame, plainView(frame, backbone));
+  return { labels: topK(head.predict(x), head.labels, req.topK, req.threshold) };
+}

@@ -1,0 +1,88 @@
+// The trained Fashion-MNIST CNN, in Chromium: accuracy on all 10,000 test images through
+// onnxruntime-web (WASM, the same build the worker uses), and the element on real test images.
+import { expect } from '@esm-bundle/chai';
+import { eventWhere, mount, nextEvent } from './helpers.js';
+
+const catalog = await (await fetch('/models/catalog.json')).json();
+
+/** Reads a gzip idx file served from Debian's dataset-fashion-mnist. */
+async function idx(name) {
+  const res = await fetch(`/datasets/fashion-mnist/${name}.gz`);
+  const buf = new Uint8Array(await new Response(res.body.pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+  const dims = buf[3];
+  const view = new DataView(buf.buffer);
+  const shape = Array.from({ length: dims }, (_, i) => view.getUint32(4 + 4 * i));
+  return { shape, data: buf.subarray(4 + 4 * dims) };
+}
+
+const images = await idx('t10k-images-idx3-ubyte');
+const labels = await idx('t10k-labels-idx1-ubyte');
+
+async function accuracy(ort, file, spec) {
+  const session = await ort.InferenceSession.create(`/models/${file}`, { executionProviders: ['wasm'] });
+  const n = images.shape[0];
+  const batch = 250;
+  let correct = 0;
+  for (let start = 0; start < n; start += batch) {
+    const b = Math.min(batch, n - start);
+    const x = new Float32Array(b * 784);
+    for (let i = 0; i < b * 784; i++) x[i] = (images.data[start * 784 + i] / 255 - spec.mean[0]) / spec.std[0];
+    const out = await session.run({ [spec.name]: new ort.Tensor('float32', x, [b, 1, 28, 28]) });
+    const logits = Object.values(out)[0].data;
+    for (let i = 0; i < b; i++) {
+      let best = 0;
+      for (let c = 1; c < 10; c++) if (logits[i * 10 + c] > logits[i * 10 + best]) best = c;
+      correct += best === labels.data[start + i];
+    }
+  }
+  await session.release();
+  return correct / n;
+}
+
+describe('fashion-cnn (trained here)', () => {
+  it('is ≥ 92 % accurate on all 10,000 test images in fp32, and int8 stays within 0.5 points', async () => {
+    const entry = catalog.models['fashion-cnn'];
+    const ort = await import('/dist/ort/ort.wasm.min.mjs');
+    ort.env.wasm.wasmPaths = '/dist/ort/';
+    ort.env.wasm.numThreads = 2;
+    const fp32 = await accuracy(ort, entry.variants.fp32.file, entry.input);
+    expect(fp32).to.be.at.least(0.92);
+    const int8 = await accuracy(ort, entry.variants.int8.file, entry.input);
+    expect(int8).to.be.at.least(fp32 - 0.005);
+  });
+
+  it('<cv-classify src="fashion-cnn"> names real test images drawn as a photo would show them', async () => {
+    // The data set is white-on-black; a photo of clothing is dark on light. Draw it so, larger, and let
+    // the element's own preprocessing (gray, 28×28, inverted) bring it back.
+    const c = document.createElement('canvas');
+    Object.assign(c, { id: 'garment', width: 112, height: 112 });
+    document.body.append(c);
+    const ctx = c.getContext('2d');
+    const small = new OffscreenCanvas(28, 28);
+    const sctx = small.getContext('2d');
+    const draw = (k) => {
+      const img = sctx.createImageData(28, 28);
+      for (let i = 0; i < 784; i++) {
+        const v = 255 - images.data[k * 784 + i];
+        img.data.set([v, v, v, 255], i * 4);
+      }
+      sctx.putImageData(img, 0, 0);
+      ctx.imageSmoothingEnabled = false;
+      ctx.drawImage(small, 0, 0, 112, 112);
+    };
+    draw(0);
+    const el = mount(`<cv-classify src="fashion-cnn" source="#garment" top-k="1" backend="wasm"></cv-classify>`);
+    await nextEvent(el, 'cv-ready');
+    const names = catalog.models['fashion-cnn'].labels;
+    let correct = 0;
+    const tried = 20;
+    for (let k = 0; k < tried; k++) {
+      draw(k);
+      const drawnAt = performance.now();
+      // The canvas is read on every animation frame: take the first result of a frame captured after the draw.
+      const r = await eventWhere(el, 'cv-result', (d) => d.timestamp > drawnAt);
+      correct += r.detail.labels[0].label === names[labels.data[k]];
+    }
+    expect(correct / tried).to.be.at.least(0.85);
+  });
+});

@@ -1,0 +1,40 @@
+// The shipped catalog matches the files it names: every variant's sha256 and size, every input spec
+// complete, every source recorded with package, version and licence.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+
+const catalogUrl = new URL('../../models/catalog.json', import.meta.url);
+const catalog = JSON.parse(readFileSync(catalogUrl, 'utf8'));
+
+test('every model file matches its catalog sha256 and size', () => {
+  let files = 0;
+  for (const [name, entry] of Object.entries(catalog.models)) {
+    const listed = [...Object.entries(entry.variants ?? {}), ...(entry.mediapipe ? [['mediapipe', entry.mediapipe]] : [])];
+    for (const [variant, v] of listed) {
+      const file = new URL(v.file, catalogUrl);
+      assert.ok(existsSync(file), `${name} ${variant}: ${v.file} is missing`);
+      const bytes = readFileSync(file);
+      assert.equal(bytes.length, v.bytes, `${name} ${variant}: size`);
+      assert.equal(createHash('sha256').update(bytes).digest('hex'), v.sha256, `${name} ${variant}: sha256`);
+      files++;
+    }
+  }
+  assert.ok(files >= 5, `only ${files} model files listed`);
+});
+
+test('every entry records its source, licence and a usable input spec', () => {
+  for (const [name, entry] of Object.entries(catalog.models)) {
+    if (entry.parts) {
+      for (const part of Object.values(entry.parts)) assert.ok(catalog.models[part], `${name}: part ${part} is not in the catalog`);
+      continue;
+    }
+    assert.ok(entry.source?.license, `${name}: no licence`);
+    assert.ok(entry.source?.package || entry.source?.script, `${name}: no source package or training script`);
+    const { input } = entry;
+    assert.ok(input?.name && Array.isArray(input.shape) && ['NCHW', 'NHWC'].includes(input.layout), `${name}: input spec`);
+    if (input.color) assert.equal(input.mean.length, input.std.length, `${name}: mean/std lengths`);
+    assert.ok(entry.variants?.fp32, `${name}: every model has its fp32 reference variant`);
+  }
+});
