@@ -92,7 +92,10 @@ const BACKENDS = [
   { id: 'wasm-int8', label: 'WASM int8', backend: 'wasm', precision: 'int8' },
   { id: 'wasm-fp32', label: 'WASM fp32', backend: 'wasm', precision: 'fp32' },
   { id: 'webgpu', label: 'WebGPU fp16', backend: 'webgpu', precision: 'fp16', correctnessOnly: true },
-  { id: 'mediapipe-cpu', label: 'MediaPipe CPU', mediapipe: true },
+  // Our element with backend="mediapipe": tasks-vision in our worker (the expression step stays on ONNX WASM).
+  { id: 'element-mediapipe', label: 'ours, backend=mediapipe', backend: 'mediapipe', precision: '' },
+  // Anchor (b): MediaPipe tasks-vision used directly, as an app would, on the page's main thread.
+  { id: 'mediapipe-cpu', label: 'MediaPipe CPU (tasks-vision direct)', mediapipe: true },
 ];
 
 /** The graphs a row runs (parts expanded) and, for each, its catalog entry. */
@@ -117,6 +120,13 @@ function planCells() {
         if (!row.mediapipe) continue; // MediaPipe has no such task: no cell at all
         if (!row.mediapipe.model) cell.skipped = `the catalog has no MediaPipe (.tflite with metadata) file for ${row.mediapipe.of} yet`;
         else if (!existsSync(join(ROOT, row.mediapipe.model))) cell.skipped = `${row.mediapipe.model} is missing`;
+        cells.push(cell);
+        continue;
+      }
+      if (b.backend === 'mediapipe') {
+        if (!row.mediapipe) continue;
+        if (!row.mediapipe.model) cell.skipped = `the catalog has no MediaPipe (.tflite with metadata) file for ${row.mediapipe.of} yet`;
+        cell.graphs = [];
         cells.push(cell);
         continue;
       }
@@ -214,7 +224,9 @@ function pageConfig(cell, mode) {
     mode === 'run' && cell.b.backend === 'wasm' && !argv.soak
       ? { models: cell.graphs.map((g) => ({ name: g, url: `/models/${catalog.models[g].variants[cell.b.precision].file}` })), runs: opts.anchorIterations, warmup: 5 }
       : null;
-  return { ...base, ortRun, kind: 'element', tag: cell.element, attrs: { ...cell.attrs, src: cell.model, backend: cell.b.backend, precision: cell.b.precision } };
+  const attrs = { ...cell.attrs, src: cell.model, backend: cell.b.backend };
+  if (cell.b.precision) attrs.precision = cell.b.precision;
+  return { ...base, ortRun, kind: 'element', tag: cell.element, attrs };
 }
 
 /** The WebGPU adapter Chromium offers here: its description and whether it has shader-f16. */
