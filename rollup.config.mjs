@@ -13,7 +13,7 @@ const mpDir = join(dirname(require.resolve('onnxruntime-web/ort-wasm-simd-thread
  * onnxruntime-web's plain-wasm and WebGPU (JSEP) builds, and MediaPipe's wasm.
  */
 function copyRuntimes() {
-  const ort = ['ort.wasm.min.mjs', 'ort.webgpu.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm'];
+  const ort = ['ort.wasm.min.mjs', 'ort.webgpu.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm', 'ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm'];
   return {
     name: 'copy-runtimes',
     async writeBundle() {
