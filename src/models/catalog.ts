@@ -1,3 +1,4 @@
+import { gpuHasF16 } from '../runtime/select-backend.js';
 import type { ImageInputSpec } from '../tasks/shared/tensor-spec.js';
 
 export type Precision = 'fp32' | 'int8' | 'fp16';
@@ -59,12 +60,16 @@ export function loadCatalog(url = DEFAULT_CATALOG_URL): Promise<Catalog> {
 }
 
 /** int8 for WASM (QLinear kernels), fp16 for WebGPU, fp32 otherwise or when the wanted one is missing. */
-export function pickPrecision(entry: CatalogEntry, backend: 'wasm' | 'webgpu', wanted?: Precision | ''): Precision {
+export function pickPrecision(entry: CatalogEntry, backend: 'wasm' | 'webgpu', wanted?: Precision | '', gpuF16 = true): Precision {
   if (wanted) {
     if (!entry.variants[wanted]) throw new Error(`This model has no ${wanted} variant (it has ${Object.keys(entry.variants).join(', ')})`);
+    if (wanted === 'fp16' && backend === 'webgpu' && !gpuF16) {
+      throw Object.assign(new Error('precision="fp16" needs a WebGPU adapter with shader-f16, and this one has none; use fp32'), { code: 'backend-unavailable' });
+    }
     return wanted;
   }
-  const order: Precision[] = backend === 'webgpu' ? ['fp16', 'fp32', 'int8'] : ['int8', 'fp32', 'fp16'];
+  // fp16 graphs need the adapter's shader-f16 feature (SwiftShader and some older GPUs lack it).
+  const order: Precision[] = backend === 'webgpu' ? (gpuF16 ? ['fp16', 'fp32', 'int8'] : ['fp32', 'int8']) : ['int8', 'fp32', 'fp16'];
   for (const p of order) {
     const v = entry.variants[p];
     if (v && v.default !== false) return p;
@@ -100,7 +105,7 @@ export async function resolveModel(
     });
   }
   if (entry.parts) return { name: src, url: '', sha256: null, precision: null, entry };
-  const precision = pickPrecision(entry, backend, opts.precision);
+  const precision = pickPrecision(entry, backend, opts.precision, backend === 'webgpu' ? await gpuHasF16() : false);
   const variant = entry.variants[precision]!;
   return {
     name: src,

@@ -32,3 +32,15 @@ export async function resolveBackend(choice: BackendChoice): Promise<BackendName
   if (choice !== 'auto') return choice;
   return (await hasRealGpu()) ? 'webgpu' : 'wasm';
 }
+
+let f16: Promise<boolean> | undefined;
+
+/** True when the WebGPU adapter can run fp16 shaders (`shader-f16`), which fp16 model variants need. */
+export function gpuHasF16(): Promise<boolean> {
+  f16 ??= (async () => {
+    const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+    const adapter = await gpu?.requestAdapter().catch(() => null);
+    return !!adapter?.features.has('shader-f16');
+  })();
+  return f16;
+}

@@ -129,6 +129,7 @@ async function loadMediapipe(id: number, key: string, spec: LoadSpec): Promise<v
 
 // Runs are serialised: sessions are not re-entrant, and several elements may share this worker.
 let chain: Promise<unknown> = Promise.resolve();
+let creating: Promise<InferenceSession> = Promise.resolve(null as unknown as InferenceSession);
 
 async function handle(msg: ToWorker): Promise<void> {
   switch (msg.type) {
@@ -146,7 +147,9 @@ async function handle(msg: ToWorker): Promise<void> {
         }
         const rt = await ortRuntime();
         const { bytes, fromCache } = await fetchModel(msg.spec.url, msg.spec.sha256, (p) => post({ type: 'progress', id: msg.id, ...p }));
-        const session = rt.createSession(bytes);
+        // One session is created at a time: onnxruntime's WebGPU provider refuses a second creation while one
+        // is in flight ("another WebGPU EP inference session is being created"), e.g. for roi="face".
+        const session = (creating = creating.catch(() => {}).then(() => rt.createSession(bytes)));
         const entry: Entry = { kind: 'onnx', session };
         sessions.set(msg.key, entry);
         let s: InferenceSession;

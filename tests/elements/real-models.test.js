@@ -69,6 +69,22 @@ describe('shipped models on real photos', () => {
     expect(face.label).to.equal('happy');
   });
 
+  it('WebGPU (SwiftShader here): roi="face" loads two sessions at once, falls back to fp32 without shader-f16, same answer', async () => {
+    const img = await photo('astronaut.png');
+    img.id = 'astro-gpu';
+    document.body.append(img);
+    const el = mount(`<cv-classify roi="face" source="#astro-gpu" top-k="1" backend="webgpu"></cv-classify>`);
+    const ready = await nextEvent(el, 'cv-ready', 120000);
+    expect(ready.detail.backend).to.equal('webgpu');
+    const adapter = await navigator.gpu.requestAdapter();
+    expect(ready.detail.precision).to.equal(adapter.features.has('shader-f16') ? 'fp16' : 'fp32');
+    const res = await nextEvent(el, 'cv-result', 120000);
+    expect(res.detail.labels).to.have.length(1);
+    expect(res.detail.labels[0].label).to.equal('happy');
+    const box = res.detail.labels[0].box;
+    expect(box.x + box.width / 2).to.be.within(180, 260);
+  });
+
   it('<cv-generate src="esrgan">: the 2× upscale matches the fp32 reference within the PSNR bar', async () => {
     // A 128×256 frame gives one 128×128 crop (the model's input) at y 64: no resampling on either side.
     const c = canvasFrom(await photo('dog.jpg'), 'dog', 128, 256, [150, 100, 300, 600]);
