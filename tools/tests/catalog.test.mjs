@@ -38,3 +38,20 @@ test('every entry records its source, licence and a usable input spec', () => {
     assert.ok(entry.variants?.fp32, `${name}: every model has its fp32 reference variant`);
   }
 });
+
+test('the shipped files reproduce from the pinned packages: conversion and int8 quantization give the catalog sha256', async () => {
+  const { convertTflite } = await import('../lib/convert-tflite.mjs');
+  const { loadModel, encodeModel } = await import('../lib/onnx-io.mjs');
+  const { makeFeeds } = await import('../lib/inputs.mjs');
+  const { quantizeInt8 } = await import('../lib/quantize.mjs');
+  const { INT8_OPTIONS } = await import('../build-variants.mjs');
+  const entry = catalog.models['face-detection'];
+  const tflite = readFileSync(new URL(`../../node_modules/${entry.source.package}/${entry.source.file}`, import.meta.url));
+  const fp32 = convertTflite(tflite).bytes;
+  assert.equal(createHash('sha256').update(fp32).digest('hex'), entry.variants.fp32.sha256, 'fp32 conversion');
+  // The int8 variant, as tools/build-variants.mjs makes it (calibrated on the Debian photos).
+  const model = loadModel(fp32);
+  const { feeds } = makeFeeds(model, { spec: entry.input });
+  const int8 = await quantizeInt8(model, feeds, INT8_OPTIONS);
+  assert.equal(createHash('sha256').update(encodeModel(int8.model)).digest('hex'), entry.variants.int8.sha256, 'int8 quantization');
+});
