@@ -192,3 +192,32 @@ test('catalog merge keeps unknown entries and other variants; output has sorted 
   const text = stableStringify({ b: 1, a: { d: 1, c: 2 } });
   assert.equal(text, '{\n  "a": {\n    "c": 2,\n    "d": 1\n  },\n  "b": 1\n}\n');
 });
+
+// A model the converter was never built or tuned on: BlazeFace full range (192×192, a different backbone,
+// 2304 anchors). Converted here and compared with TFLite itself (tfjs-tflite's WASM) on real photos.
+test('an unseen tflite model (BlazeFace full range) converts and matches TFLite on real photos', async () => {
+  const { createTfliteRunner } = await import('../lib/reference-tflite.mjs');
+  const { loadImage, resizeRGBA, toNHWC } = await import('../lib/images.mjs');
+  const bytes = fs.readFileSync(new URL('../../node_modules/@mediapipe/face_detection/face_detection_full_range.tflite', import.meta.url));
+  const onnxBytes = convertTflite(bytes).bytes;
+  const session = await ort.InferenceSession.create(onnxBytes);
+  const ref = await createTfliteRunner(bytes);
+  const [h, w] = [192, 192];
+  let maxDiff = 0, maxRef = 0;
+  for (const photo of ['/usr/share/darknet/data/person.jpg', '/usr/lib/python3/dist-packages/skimage/data/astronaut.png']) {
+    const x = toNHWC(resizeRGBA(loadImage(photo), w, h), w, h, { mean: [0.5], std: [0.5] });
+    const expected = ref.run([x]);
+    const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', x, [1, h, w, 3]) });
+    session.outputNames.forEach((name, i) => {
+      const a = out[name].data, b = expected[i];
+      assert.equal(a.length, b.length, `${name} size`);
+      for (let k = 0; k < a.length; k++) {
+        maxDiff = Math.max(maxDiff, Math.abs(a[k] - b[k]));
+        maxRef = Math.max(maxRef, Math.abs(b[k]));
+      }
+    });
+  }
+  ref.dispose();
+  assert.ok(maxRef > 1, 'the reference produced real outputs');
+  assert.ok(maxDiff / maxRef < 1e-5, `relative max diff ${maxDiff / maxRef}`);
+});
