@@ -48,6 +48,7 @@ describe('fashion-cnn (trained here)', () => {
     const fp32 = await accuracy(ort, entry.variants.fp32.file, entry.input);
     expect(fp32).to.be.at.least(0.92);
     const int8 = await accuracy(ort, entry.variants.int8.file, entry.input);
+    console.log(`fashion-cnn accuracy on 10,000 test images, onnxruntime-web WASM in Chromium: fp32 ${(fp32 * 100).toFixed(2)} %, int8 ${(int8 * 100).toFixed(2)} %`);
     expect(int8).to.be.at.least(fp32 - 0.005);
   });
 
