@@ -84,7 +84,9 @@ for (const panel of document.querySelectorAll('.panel')) {
     ready = e.detail;
     lastError = '';
   });
+  el.addEventListener('cv-result', () => (lastError = ''));
   el.addEventListener('cv-error', (e) => {
+    if (e.detail.code === 'no-examples') return; // the learn bar says so itself: where learning starts, not a fault
     lastError = `${e.detail.code}: ${e.detail.message}`;
     readout.className = 'readout error';
     readout.textContent = lastError;

@@ -1,5 +1,5 @@
 import { css, html, type TemplateResult } from 'lit';
-import { CvError, toCvError } from '../../events/cv-error.js';
+import { CvError, type CvErrorDetail, toCvError } from '../../events/cv-error.js';
 import type { CvLearnDetail } from '../../events/cv-learn.js';
 import { drawLabels } from '../../overlay/labels.js';
 import type { Label } from '../../tasks/classify/labels.js';
@@ -191,9 +191,19 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
     `;
   }
 
-  /** Predicting before anything is learned fails every frame: say it once, until a result comes. */
+  /**
+   * Predicting before anything is learned fails every frame: say it once, until a result comes. It is
+   * where every learn session starts rather than a fault, so the hint goes in the learn bar, not the red
+   * error box; `cv-error` still fires for code that listens.
+   */
   protected override fail(err: CvError): void {
-    if (err.code === 'no-examples' && this.lastFailCode === 'no-examples') return;
+    if (err.code === 'no-examples') {
+      if (this.lastFailCode === 'no-examples') return;
+      this.lastFailCode = err.code;
+      this.learnText = 'Nothing learned yet: press a class button to capture a few examples of each class.';
+      this.emit<CvErrorDetail>('cv-error', { code: err.code, message: err.message });
+      return;
+    }
     this.lastFailCode = err.code;
     super.fail(err);
   }
