@@ -49,6 +49,11 @@ class FashionCNN(nn.Module):
 def augment(unit, gen, pad=2):
     """Random crop with zero padding (in [0,1] space) + random horizontal flip."""
     b = unit.shape[0]
+    if pad == 0:
+        flip = torch.rand(b, generator=gen) < 0.5
+        out = unit.clone()
+        out[flip] = out[flip].flip(-1)
+        return out
     padded = F.pad(unit, (pad, pad, pad, pad))
     oy = torch.randint(0, 2 * pad + 1, (b,), generator=gen)
     ox = torch.randint(0, 2 * pad + 1, (b,), generator=gen)
@@ -80,11 +85,12 @@ def load_checkpoint(path=None):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--scratch", action="store_true", help="write outputs under training/.data/scratch (reproducibility runs)")
+    ap.add_argument("--pad", type=int, default=0, help="random-crop padding in pixels (0 = horizontal flip only)")
     ap.add_argument("--limit", type=int, default=0, help="train on the first N images only (smoke tests)")
     args = ap.parse_args()
 
@@ -117,7 +123,7 @@ def main():
         total, n = 0.0, 0
         for i in range(0, xtr.shape[0], args.batch):
             idx = perm[i:i + args.batch]
-            xb = common.normalise(augment(xtr[idx], gen))
+            xb = common.normalise(augment(xtr[idx], gen, args.pad))
             loss = F.cross_entropy(model(xb), ytr[idx], label_smoothing=0.05)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -157,7 +163,7 @@ def main():
         "train_seconds": train_seconds,
         "normalisation": {"mean": common.FASHION_MEAN, "std": common.FASHION_STD},
         "hyperparameters": {"batch": args.batch, "max_lr": args.lr, "optimizer": "AdamW wd=5e-4, OneCycle", "label_smoothing": 0.05,
-                            "augmentation": "random crop pad 2 + horizontal flip"},
+                            "augmentation": (f"random crop pad {args.pad} + " if args.pad else "") + "horizontal flip"},
         "history": history,
         "onnx": export,
         "onnx_check": check,

@@ -102,16 +102,20 @@ def inception_score(p, eps=1e-12):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--scratch", action="store_true")
     ap.add_argument("--limit", type=int, default=0, help="train on the first N images only (smoke tests)")
     ap.add_argument("--cnn", default=os.path.join(common.DATA_DIR, "fashion-cnn.pt"))
+    ap.add_argument("--skip-train", action="store_true",
+                    help="load the generator checkpoint from an earlier run and only export + evaluate")
+    ap.add_argument("--allow-missing-cnn", action="store_true",
+                    help="start training even if the CNN checkpoint is not there yet (evaluate later with --skip-train)")
     args = ap.parse_args()
 
-    if not os.path.exists(args.cnn):
+    if not os.path.exists(args.cnn) and not args.allow_missing_cnn:
         sys.exit(f"{args.cnn} missing: train the classifier first (npm run train -- fashion-cnn)")
     env = common.seed_everything(args.seed)
     timer = common.Timer()
@@ -133,8 +137,10 @@ def main():
     ones = torch.ones(args.batch)
     zeros_ = torch.zeros(args.batch)
 
+    ckpt_dir = out_models if args.scratch else common.DATA_DIR
+    ckpt_path = os.path.join(ckpt_dir, "fashion-dcgan.pt")
     history = []
-    for epoch in range(args.epochs):
+    for epoch in range(0 if args.skip_train else args.epochs):
         G.train(), D.train()
         perm = torch.randperm(xtr.shape[0], generator=gen)
         sd = sg = 0.0
@@ -160,11 +166,22 @@ def main():
         history.append({"epoch": epoch + 1, "loss_d": round(sd / nb, 4), "loss_g": round(sg / nb, 4), "seconds": timer.seconds()})
         common.log(f"[{name}] epoch {epoch + 1}/{args.epochs} D {sd / nb:.3f} G {sg / nb:.3f} ({timer.seconds()} s)")
 
-    train_seconds = timer.seconds()
+    if args.skip_train:
+        state = torch.load(ckpt_path, map_location="cpu")
+        G.load_state_dict(state["generator"])
+        D.load_state_dict(state["discriminator"])
+        history, train_seconds = state["history"], state["train_seconds"]
+        if state["seed"] != args.seed or state["epochs"] != args.epochs:
+            sys.exit(f"checkpoint was trained with seed {state['seed']} / {state['epochs']} epochs; pass the same --seed/--epochs")
+        common.log(f"[{name}] loaded {ckpt_path} ({train_seconds} s of training)")
+    else:
+        train_seconds = timer.seconds()
+        torch.save({"generator": G.state_dict(), "discriminator": D.state_dict(), "history": history,
+                    "train_seconds": train_seconds, "seed": args.seed, "epochs": args.epochs}, ckpt_path)
+        if not os.path.exists(args.cnn):
+            sys.exit(f"trained; {args.cnn} still missing: train the CNN, then rerun with --skip-train to export and evaluate")
     G.eval()
-    ckpt_dir = out_models if args.scratch else common.DATA_DIR
-    os.makedirs(ckpt_dir, exist_ok=True)
-    torch.save({"generator": G.state_dict(), "discriminator": D.state_dict()}, os.path.join(ckpt_dir, "fashion-dcgan.pt"))
+    eval_timer = common.Timer()
 
     onnx_path = os.path.join(out_models, "fashion-dcgan.fp32.onnx")
     export = common.export_onnx(G, torch.zeros(1, Z), onnx_path, ["z"], ["image"])
@@ -202,6 +219,7 @@ def main():
         "generated_pixel_range": [round(float(fake_unit.min() * 2 - 1), 4), round(float(fake_unit.max() * 2 - 1), 4)],
         "params": {"generator": sum(p.numel() for p in G.parameters()), "discriminator": sum(p.numel() for p in D.parameters())},
         "train_seconds": train_seconds,
+        "eval_export_seconds": eval_timer.seconds(),
         "hyperparameters": {"batch": args.batch, "lr": args.lr, "optimizer": "Adam betas (0.5, 0.999)", "loss": "non-saturating BCE, real label 0.9",
                             "train_images": int(xtr.shape[0])},
         "history": history,
@@ -211,7 +229,8 @@ def main():
     }
     if args.scratch:
         common.METRICS_DIR = out_models
-    out = common.write_metrics(name + ("-scratch" if args.scratch else ""), metrics, args.seed, args.epochs, timer.seconds(), env)
+    total = round(train_seconds + eval_timer.seconds(), 1) if args.skip_train else timer.seconds()
+    out = common.write_metrics(name + ("-scratch" if args.scratch else ""), metrics, args.seed, args.epochs, total, env)
     print(f"{name}: classifier-FID {out['classifier_fid_generated_vs_test']:.2f} (test vs train {out['reference']['classifier_fid_test_vs_train']:.2f}), "
           f"classifier-IS {out['classifier_is_generated']:.2f} (test {out['reference']['classifier_is_test']:.2f}), "
           f"onnx max|diff| {check['max_abs_diff']['image']:.2e}, {out['seconds']} s")

@@ -97,7 +97,7 @@ def evaluate(enc, dec, x, seed, bs=1000):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--seed", type=int, default=1234)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=1e-3)
