@@ -102,12 +102,13 @@ def inception_score(p, eps=1e-12):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--seed", type=int, default=1234)
-    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--scratch", action="store_true")
-    ap.add_argument("--limit", type=int, default=0, help="train on the first N images only (smoke tests)")
+    ap.add_argument("--limit", type=int, default=12000,
+                    help="train on the first N training images (0 = all 60,000); 12,000 keeps it short on a shared 2-core box")
     ap.add_argument("--cnn", default=os.path.join(common.DATA_DIR, "fashion-cnn.pt"))
     ap.add_argument("--skip-train", action="store_true",
                     help="load the generator checkpoint from an earlier run and only export + evaluate")

@@ -10,6 +10,7 @@ import ort from 'onnxruntime-node';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FASHION = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
+const MODELS = process.env.TRAINED_MODELS_DIR ?? join(root, 'models');
 const MEAN = 0.286;
 const STD = 0.353;
 const N = 500;
@@ -38,7 +39,12 @@ function unitImages(n) {
   return out;
 }
 
-const model = (name) => ort.InferenceSession.create(join(root, 'models', name), { executionProviders: ['cpu'] });
+const haveModel = (...names) => names.every((n) => existsSync(join(MODELS, n)));
+/** Skip reason when the data set or a model file is missing (false = run). */
+const skipUnless = (...names) =>
+  (!haveData && 'dataset-fashion-mnist not installed') ||
+  (!haveModel(...names) && `not trained yet: ${names.join(', ')} (npm run train -- ...)`);
+const model = (name) => ort.InferenceSession.create(join(MODELS, name), { executionProviders: ['cpu'] });
 
 function argmaxRows(data, rows, cols) {
   const out = new Int32Array(rows);
@@ -77,7 +83,7 @@ test('idx reader sees the 10,000-image Fashion-MNIST test set', { skip: !haveDat
   assert.ok(labels.data.every((l) => l < 10));
 });
 
-test('fashion-cnn classifies the first 500 test images at >= 90 %', { skip: !haveData && 'dataset-fashion-mnist not installed' }, async () => {
+test('fashion-cnn classifies the first 500 test images at >= 90 %', { skip: skipUnless('fashion-cnn.fp32.onnx') }, async () => {
   const session = await model('fashion-cnn.fp32.onnx');
   assert.deepEqual(session.inputNames, ['image']);
   assert.deepEqual(session.outputNames, ['logits']);
@@ -97,7 +103,9 @@ test('fashion-cnn classifies the first 500 test images at >= 90 %', { skip: !hav
   assert.ok(rawCorrect < correct, `raw ${rawCorrect} vs normalised ${correct}`);
 });
 
-test('fashion-vae encoder -> decoder reconstructs test images within 1.5x the reported MSE', { skip: !haveData && 'dataset-fashion-mnist not installed' }, async () => {
+test('fashion-vae encoder -> decoder reconstructs test images within 1.5x the reported MSE', {
+  skip: skipUnless('fashion-vae-encoder.fp32.onnx', 'fashion-vae-decoder.fp32.onnx'),
+}, async () => {
   const metrics = JSON.parse(readFileSync(join(root, 'training', 'metrics', 'fashion-vae.json'), 'utf8'));
   const reported = metrics.test_reconstruction_mse_per_pixel;
   assert.ok(reported > 0 && reported < 0.1, `reported MSE ${reported}`);
@@ -131,7 +139,9 @@ test('fashion-vae encoder -> decoder reconstructs test images within 1.5x the re
   assert.ok(seShift / (x.length - 784) > 2 * mse, 'reconstructions are input-specific');
 });
 
-test('fashion-dcgan generates [-1,1] images that the CNN spreads over >= 5 classes', async () => {
+test('fashion-dcgan generates [-1,1] images that the CNN spreads over >= 5 classes', {
+  skip: !haveModel('fashion-dcgan.fp32.onnx', 'fashion-cnn.fp32.onnx') && 'not trained yet (npm run train -- fashion-dcgan)',
+}, async () => {
   const G = await model('fashion-dcgan.fp32.onnx');
   const cnn = await model('fashion-cnn.fp32.onnx');
   const n = 200;
