@@ -153,7 +153,8 @@ test('fashion-dcgan generates [-1,1] images that the CNN spreads over >= 5 class
     min = Math.min(min, v);
     max = Math.max(max, v);
   }
-  assert.ok(min >= -1 && max <= 1, `range [${min}, ${max}]`);
+  // tanh output; allow float32 rounding (ORT gives -1.0000001 for saturated pixels)
+  assert.ok(min >= -1 - 1e-5 && max <= 1 + 1e-5, `range [${min}, ${max}]`);
   assert.ok(max - min > 1, 'images use the dynamic range');
   const x = Float32Array.from(image.data, (v) => ((v + 1) / 2 - MEAN) / STD);
   const { logits } = await cnn.run({ image: new ort.Tensor('float32', x, [n, 1, 28, 28]) });
