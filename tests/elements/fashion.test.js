@@ -15,6 +15,11 @@ async function idx(name) {
   return { shape, data: buf.subarray(4 + 4 * dims) };
 }
 
+// Elements pause while off-screen: clear the page between tests so each new one is in view.
+afterEach(() => {
+  document.querySelectorAll('cv-classify, cv-generate, canvas').forEach((el) => el.remove());
+});
+
 const images = await idx('t10k-images-idx3-ubyte');
 const labels = await idx('t10k-labels-idx1-ubyte');
 
@@ -134,5 +139,38 @@ describe('fashion-vae (trained here) in <cv-generate src="vae">', () => {
     expect(again.detail.frame).to.be.greaterThan(res.detail.frame);
     const [, t1] = await Promise.all((await el.readImages()).map(grayOf));
     expect(diff(s1, t1)).to.be.below(0.01);
+  });
+});
+
+describe('fashion-dcgan (trained here) in <cv-generate src="dcgan">', () => {
+  it('draws garments whose latents walk in time: a live animation', async () => {
+    const c = document.createElement('canvas');
+    Object.assign(c, { id: 'dcgan-src', width: 64, height: 48 });
+    document.body.append(c);
+    const el = mount(`<cv-generate src="dcgan" source="#dcgan-src" variants="4" seed="3" backend="wasm"></cv-generate>`);
+    const first = await nextEvent(el, 'cv-result');
+    expect([first.detail.images, first.detail.width, first.detail.height]).to.deep.equal([4, 28, 28]);
+    const pixels = async () =>
+      Promise.all(
+        (await el.readImages()).map((b) => {
+          const ctx = new OffscreenCanvas(28, 28).getContext('2d');
+          ctx.drawImage(b, 0, 0);
+          b.close();
+          return Array.from(ctx.getImageData(0, 0, 28, 28).data.filter((_, i) => i % 4 === 0));
+        }),
+      );
+    const a = await pixels();
+    // Garments are light on a dark ground, as in the data set.
+    for (const img of a) {
+      const bright = img.filter((v) => v > 128).length;
+      expect(bright, 'some garment pixels').to.be.within(20, 700);
+    }
+    expect(a[0]).to.not.deep.equal(a[1]);
+    // Half a second later the walk has moved on.
+    const t0 = first.detail.timestamp;
+    await eventWhere(el, 'cv-result', (d) => d.timestamp > t0 + 500);
+    const b = await pixels();
+    const moved = a[0].reduce((s, v, i) => s + Math.abs(v - b[0][i]), 0) / 784;
+    expect(moved).to.be.above(1);
   });
 });
