@@ -19,6 +19,14 @@ try {
   const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
   page.on('console', (m) => m.type() === 'error' && console.error('[page]', m.text()));
   await page.goto(`http://localhost:${port}${path}`);
+  // A learn-mode element starts with nothing learned: teach its first class from the camera, as a user would.
+  await page.evaluate(async () => {
+    for (const el of document.querySelectorAll('cv-classify[learn]')) {
+      await new Promise((resolve) => (el.models ? resolve() : el.addEventListener('cv-ready', resolve, { once: true })));
+      const first = el.shadowRoot.querySelector('[part~="class-button"]');
+      for (let i = 0; i < 3; i++) first?.click(), await new Promise((r) => setTimeout(r, 700));
+    }
+  });
   // Wait until every element on the page has drawn a few results (or reported an error).
   await page.waitForFunction(
     () => [...document.querySelectorAll('cv-segment, cv-classify, cv-generate')].every((el) => el.stats.frames >= 3 || el.shadowRoot?.querySelector('[part=error]:not([hidden])')),
