@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import { loadImage, resizeRGBA, toNHWC } from '../tools/lib/images.mjs';
 import { summarize } from './stats.mjs';
+import { normalSamples } from '../tools/lib/random.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -19,20 +20,6 @@ export function cameraFrame(photo, width = 640, height = 480, margin = 1.1) {
   return { width, height, data };
 }
 
-/** Deterministic standard-normal samples (mulberry32 + Box–Muller) for latent inputs. */
-function normals(n, seed = 1) {
-  let a = seed >>> 0;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand());
-  return out;
-}
 
 /** Feeds for one session: image inputs from the frame per the catalog spec, anything else seeded noise. */
 function feedsFor(ort, session, spec, frame) {
@@ -51,7 +38,7 @@ function feedsFor(ort, session, spec, frame) {
         for (let i = 0; i < w * h; i++) for (let k = 0; k < c; k++) data[k * w * h + i] = nhwc[i * c + k];
       } else data = nhwc;
     } else {
-      data = normals(n);
+      data = normalSamples(n, 1);
     }
     if (data.length !== n) throw new Error(`input ${meta.name}: made ${data.length} values for shape [${dims}]`);
     feeds[meta.name] = new ort.Tensor('float32', data, dims);

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { extractFeatures, listTensors } from './lib/subgraph.mjs';
 import { loadImage, PHOTOS } from './lib/images.mjs';
+import { mulberry32 } from './lib/random.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -31,17 +32,7 @@ export const CANDIDATES = [
   { model: 'expression', tensor: 'StatefulPartitionedCall/model_1/add_2/add', note: 'penultimate block (before the 7-class conv)' },
 ];
 
-/** mulberry32, as in src/tasks/shared/random.ts. */
-export function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** RGBA pixels of a crop, area-averaged (box filter) then bilinear, to w×h; optional flip and gain. */
 export function cropResize(img, crop, w, h, { flip = false, gain = 1 } = {}) {

@@ -174,23 +174,4 @@ export function photoTensor(path, spec) {
   return { data: rgbaToTensor(rgba, width, height, spec), dims };
 }
 
-/** Deterministic standard-normal samples (mulberry32 + Box–Muller), for latent inputs. */
-export function normalSamples(count, seed = 1234) {
-  let a = seed >>> 0;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = new Float32Array(count);
-  for (let i = 0; i < count; i += 2) {
-    const u1 = Math.max(rand(), 1e-12);
-    const u2 = rand();
-    const r = Math.sqrt(-2 * Math.log(u1));
-    out[i] = r * Math.cos(2 * Math.PI * u2);
-    if (i + 1 < count) out[i + 1] = r * Math.sin(2 * Math.PI * u2);
-  }
-  return out;
-}
+export { normalSamples } from './random.mjs';

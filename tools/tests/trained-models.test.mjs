@@ -7,6 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
+import { normalSamples } from '../lib/random.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FASHION = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
@@ -56,26 +57,7 @@ function argmaxRows(data, rows, cols) {
   return out;
 }
 
-/** Deterministic N(0,1) samples (mulberry32 + Box-Muller). */
-function gaussian(n, seed) {
-  let s = seed >>> 0;
-  const rand = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i += 2) {
-    const u = Math.max(rand(), 1e-12);
-    const v = rand();
-    const r = Math.sqrt(-2 * Math.log(u));
-    out[i] = r * Math.cos(2 * Math.PI * v);
-    if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * v);
-  }
-  return out;
-}
+const gaussian = (n, seed) => normalSamples(n, seed);
 
 test('idx reader sees the 10,000-image Fashion-MNIST test set', { skip: !haveData && 'dataset-fashion-mnist not installed' }, () => {
   assert.deepEqual(images.dims, [10000, 28, 28]);
