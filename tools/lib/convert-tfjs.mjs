@@ -96,6 +96,17 @@ function convertGraph(json, weights, opts) {
   const ref = (name) => name.replace(/^\^/, '').replace(/:0$/, '');
   const cdata = (k) => e.constData(ref(k));
   const weight = (k) => { const v = e.get(ref(k)); if (!v.const) throw new ConversionError(`"${k}" must be constant`); return { data: Float32Array.from(v.const.data), shape: v.shape }; };
+  /** The bias and activation a grappler-fused conv or matmul carries in `fused_ops`. */
+  const fusedEpilogue = (n, ins) => {
+    let bias = null, activation = 'NONE';
+    for (const f of (attrOf(n, 'fused_ops')?.list?.s ?? []).map(b64)) {
+      if (f === 'BiasAdd') bias = weight(ins[2]).data;
+      else if (f === 'Relu') activation = 'RELU';
+      else if (f === 'Relu6') activation = 'RELU6';
+      else throw new ConversionError(`Unsupported fused op ${f}`);
+    }
+    return { bias, activation };
+  };
 
   const outputs = json.signature?.outputs ? Object.values(json.signature.outputs).map((o) => ref(o.name)) : null;
   const consumed = new Set();
@@ -128,14 +139,7 @@ function convertGraph(json, weights, opts) {
           const depthwise = n.op.includes('Depthwise');
           const w = weight(ins[1]);
           const wt = depthwise ? hwcmToOnnx(w) : hwioToOihw(w);
-          const fused = (attrOf(n, 'fused_ops')?.list?.s ?? []).map(b64);
-          let bias = null, activation = 'NONE';
-          for (const f of fused) {
-            if (f === 'BiasAdd') bias = weight(ins[2]).data;
-            else if (f === 'Relu') activation = 'RELU';
-            else if (f === 'Relu6') activation = 'RELU6';
-            else throw new ConversionError(`Unsupported fused op ${f}`);
-          }
+          const { bias, activation } = fusedEpilogue(n, ins);
           const strides = ints(n, 'strides'), dil = ints(n, 'dilations');
           let padding = str(n, 'padding');
           if (padding === 'EXPLICIT') { const p = ints(n, 'explicit_paddings'); padding = [[p[2], p[3]], [p[4], p[5]]]; }
@@ -191,14 +195,7 @@ function convertGraph(json, weights, opts) {
           if (attrOf(n, 'transpose_a')?.b) throw new ConversionError('MatMul transpose_a is not supported');
           const w = weight(ins[1]);
           const wOI = attrOf(n, 'transpose_b')?.b ? w : transposeData(w.data, w.shape, [1, 0]);
-          const fused = (attrOf(n, 'fused_ops')?.list?.s ?? []).map(b64);
-          let bias = null, activation = 'NONE';
-          for (const f of fused) {
-            if (f === 'BiasAdd') bias = weight(ins[2]).data;
-            else if (f === 'Relu') activation = 'RELU';
-            else if (f === 'Relu6') activation = 'RELU6';
-            else throw new ConversionError(`Unsupported fused op ${f}`);
-          }
+          const { bias, activation } = fusedEpilogue(n, ins);
           ops.dense(e, { x: ins[0], out, weight: wOI.data, weightShape: wOI.shape, bias, activation });
           break;
         }

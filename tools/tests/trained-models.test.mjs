@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { normalSamples } from '../lib/random.mjs';
+import { argmaxRows } from '../lib/verify.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FASHION = process.env.FASHION_MNIST_DIR ?? '/usr/share/datasets/fashion-mnist';
@@ -47,15 +48,6 @@ const skipUnless = (...names) =>
   (!haveModel(...names) && `not trained yet: ${names.join(', ')} (npm run train -- ...)`);
 const model = (name) => ort.InferenceSession.create(join(MODELS, name), { executionProviders: ['cpu'] });
 
-function argmaxRows(data, rows, cols) {
-  const out = new Int32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let best = 0;
-    for (let c = 1; c < cols; c++) if (data[r * cols + c] > data[r * cols + best]) best = c;
-    out[r] = best;
-  }
-  return out;
-}
 
 const gaussian = (n, seed) => normalSamples(n, seed);
 
@@ -72,14 +64,14 @@ test('fashion-cnn classifies the first 500 test images at >= 90 %', { skip: skip
   const x = unitImages(N).map((v) => (v - MEAN) / STD);
   const { logits } = await session.run({ image: new ort.Tensor('float32', x, [N, 1, 28, 28]) });
   assert.deepEqual(logits.dims, [N, 10]);
-  const pred = argmaxRows(logits.data, N, 10);
+  const pred = argmaxRows(logits.data, 10);
   let correct = 0;
   for (let i = 0; i < N; i++) if (pred[i] === labels.data[i]) correct++;
   const acc = correct / N;
   assert.ok(acc >= 0.9, `accuracy ${acc}`);
   // A broken normalisation should hurt: feeding raw [0,1] pixels must do worse than the right input.
   const raw = await session.run({ image: new ort.Tensor('float32', unitImages(N), [N, 1, 28, 28]) });
-  const rawPred = argmaxRows(raw.logits.data, N, 10);
+  const rawPred = argmaxRows(raw.logits.data, 10);
   let rawCorrect = 0;
   for (let i = 0; i < N; i++) if (rawPred[i] === labels.data[i]) rawCorrect++;
   assert.ok(rawCorrect < correct, `raw ${rawCorrect} vs normalised ${correct}`);
@@ -141,7 +133,7 @@ test('fashion-dcgan generates [-1,1] images that the CNN spreads over >= 5 class
   const x = Float32Array.from(image.data, (v) => ((v + 1) / 2 - MEAN) / STD);
   const { logits } = await cnn.run({ image: new ort.Tensor('float32', x, [n, 1, 28, 28]) });
   const counts = new Array(10).fill(0);
-  for (const c of argmaxRows(logits.data, n, 10)) counts[c]++;
+  for (const c of argmaxRows(logits.data, 10)) counts[c]++;
   const classes = counts.filter((c) => c > 0).length;
   assert.ok(classes >= 5, `classes hit: ${counts.join(',')}`);
 });
