@@ -18,8 +18,9 @@ const camera = fakeCameraVideo(PHOTOS[0], 'tests/.fixtures/astronaut.y4m');
 /** Every request a page makes that does not go to this machine: the suite fails if any appears. */
 const external = [];
 
-const networkGuard = {
-  name: 'network-guard',
+/** Server commands the tests call: the privacy guard's log, and the native fp32 reference. */
+const serverCommands = {
+  name: 'server-commands',
   executeCommand({ command, payload }) {
     if (command === 'external-requests') return [...external];
     if (command === 'reference-run') return referenceRun(payload);
@@ -62,29 +63,31 @@ export default {
   testsStartTimeout: 120000,
   testsFinishTimeout: 600000,
   testFramework: { config: { timeout: 120000 } },
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), networkGuard],
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), serverCommands],
   middleware: [
-    // The runtimes' own files are served as they are: the dev server's module transforms would try to
-    // resolve Node-only branches inside them (onnxruntime's `import("module")`) and break them.
+    // Every response is cross-origin isolated (wasm threads); set before the others answer, and again
+    // after, over anything the dev server's own middleware set.
+    async (ctx, next) => {
+      const isolate = () => Object.entries(ISOLATION_HEADERS).forEach(([k, v]) => ctx.set(k, v));
+      isolate();
+      await next();
+      isolate();
+    },
     // Debian's Fashion-MNIST (gzip idx files), for the trained networks' accuracy tests.
     async (ctx, next) => {
       const m = /^\/datasets\/fashion-mnist\/([a-z0-9-]+\.gz)$/.exec(ctx.path);
       if (!m) return next();
       ctx.type = 'application/gzip';
       ctx.body = createReadStream(`/usr/share/datasets/fashion-mnist/${m[1]}`);
-      for (const [k, v] of Object.entries(ISOLATION_HEADERS)) ctx.set(k, v);
     },
+    // The runtimes' own files are served as they are: the dev server's module transforms would try to
+    // resolve Node-only branches inside them (onnxruntime's `import("module")`) and break them.
     async (ctx, next) => {
       if (!/^\/dist\/(ort|mediapipe)\//.test(ctx.path) || ctx.path.includes('..')) return next();
       const file = ctx.path.slice(1);
       if (!existsSync(file)) return next();
       ctx.type = file.endsWith('.wasm') ? 'application/wasm' : file.endsWith('js') ? 'text/javascript' : 'application/octet-stream';
       ctx.body = createReadStream(file);
-      for (const [k, v] of Object.entries(ISOLATION_HEADERS)) ctx.set(k, v);
-    },
-    async (ctx, next) => {
-      await next();
-      for (const [k, v] of Object.entries(ISOLATION_HEADERS)) ctx.set(k, v);
     },
   ],
   browsers: [
