@@ -185,12 +185,12 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     if (!width || !height || !this.sourceEl) throw new CvError('no-frame', 'There is no frame to take a snapshot of yet');
     const canvas = new OffscreenCanvas(width, height);
     const ctx = canvas.getContext('2d')!;
-    for (const layer of this.snapshotLayers()) ctx.drawImage(layer, 0, 0, width, height);
+    for (const layer of await this.snapshotLayers()) ctx.drawImage(layer, 0, 0, width, height);
     return canvas.convertToBlob({ type: 'image/png' });
   }
 
   /** What a snapshot stacks, bottom first. */
-  protected snapshotLayers(): CanvasImageSource[] {
+  protected async snapshotLayers(): Promise<CanvasImageSource[]> {
     const layers: CanvasImageSource[] = [this.sourceEl!];
     const overlay = this.renderRoot.querySelector<HTMLCanvasElement>('canvas[part~="overlay"]');
     if (overlay) layers.push(overlay);

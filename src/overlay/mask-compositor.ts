@@ -58,9 +58,12 @@ export class MaskCompositor {
   private bgIsImage = false;
   private bgColor: [number, number, number] = [0, 0, 0];
 
-  /** Throws when the canvas cannot give a WebGL2 context; the caller falls back to 2D. */
-  constructor(readonly canvas: HTMLCanvasElement) {
-    const gl = canvas.getContext('webgl2', { premultipliedAlpha: false, preserveDrawingBuffer: true });
+  /**
+   * Works on a page canvas or on an OffscreenCanvas in a worker (where `<cv-segment>` normally draws).
+   * Throws when the canvas cannot give a WebGL2 context.
+   */
+  constructor(readonly canvas: HTMLCanvasElement | OffscreenCanvas) {
+    const gl = canvas.getContext('webgl2', { premultipliedAlpha: false, preserveDrawingBuffer: true }) as WebGL2RenderingContext | null;
     if (!gl) throw new Error('WebGL2 is not available');
     this.gl = gl;
     this.program = this.link(VERT, FRAG);
@@ -150,6 +153,11 @@ export class MaskCompositor {
     gl.uniform3f(this.loc.bgColor!, ...this.bgColor);
     gl.uniform2f(this.loc.texel!, 1 / width, 1 / height);
     gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
+  }
+
+  /** What was drawn last, as a bitmap (the drawing buffer is preserved for this). */
+  snapshot(): Promise<ImageBitmap> {
+    return createImageBitmap(this.canvas);
   }
 
   dispose(): void {

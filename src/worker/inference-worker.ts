@@ -13,6 +13,7 @@ import { headFor, learn } from './learn-store.js';
 import { runGenerate } from '../tasks/generate/pipeline.js';
 import { foregroundShare } from '../tasks/segment/mask.js';
 import { runSegment, type SegmentRequest, type SegmentResult } from '../tasks/segment/pipeline.js';
+import { MaskCompositor } from '../overlay/mask-compositor.js';
 import type { Rect } from '../tasks/shared/geometry.js';
 import { PipelineError, type FrameImage, type ModelInfo, type PipelineContext } from '../tasks/shared/pipeline.js';
 import { inputSize } from '../tasks/shared/tensor-spec.js';
@@ -63,6 +64,19 @@ async function segmentWithMediapipe(frame: FrameImage, req: SegmentRequest): Pro
   const { width, height, mask } = task.segment(frame.image as TexImageSource, size.width, size.height);
   return { width, height, foreground: foregroundShare(mask, req.threshold * 255), mask, crop: { x: 0, y: 0, width: frame.width, height: frame.height } };
 }
+/**
+ * `<cv-segment>` composites here, on the OffscreenCanvas its composite canvas handed over: the frame
+ * the mask was made from is at hand, and the page's main thread does no GL work at all.
+ */
+const compositors = new Map<string, MaskCompositor>();
+
+function composite(frame: FrameImage, req: SegmentRequest, result: SegmentResult): void {
+  const c = req.composite && compositors.get(req.composite.target);
+  if (!c) return;
+  c.setMask(result.mask, result.width, result.height);
+  c.draw(frame.image as TexImageSource, frame.width, frame.height, req.composite!.effect, req.threshold, req.composite!.opacity);
+}
+
 let canvas: OffscreenCanvas | undefined;
 let ctx2d: OffscreenCanvasRenderingContext2D | undefined;
 
@@ -197,6 +211,7 @@ async function handle(msg: ToWorker): Promise<void> {
           else if (req.task === 'learn') result = await runLearn(context, modelInfo, image, req, headFor(req.head));
           else if (req.task === 'segment') {
             result = sessions.get(req.segmenter)?.kind === 'segment' ? await segmentWithMediapipe(image, req) : await runSegment(context, modelInfo, image, req);
+            composite(image, req, result);
           }
           else result = await runGenerate(context, modelInfo, image, req);
           const transfer: Transferable[] = [];
@@ -210,6 +225,32 @@ async function handle(msg: ToWorker): Promise<void> {
         }
       });
       chain = job;
+      return;
+    }
+    case 'composite-attach': {
+      try {
+        compositors.get(msg.target)?.dispose();
+        compositors.set(msg.target, new MaskCompositor(msg.canvas));
+        post({ type: 'attached', id: msg.id });
+      } catch (e) {
+        post({ type: 'error', id: msg.id, code: 'backend-unavailable', message: `The mask cannot be drawn in the worker: ${(e as Error).message}` });
+      }
+      return;
+    }
+    case 'composite-background': {
+      const bg = msg.background;
+      compositors.get(msg.target)?.setBackground(bg);
+      if (bg instanceof ImageBitmap) bg.close();
+      return;
+    }
+    case 'composite-detach':
+      compositors.get(msg.target)?.dispose();
+      compositors.delete(msg.target);
+      return;
+    case 'composite-snapshot': {
+      const c = compositors.get(msg.target);
+      const bitmap = c ? await c.snapshot() : null;
+      post({ type: 'snapshot', id: msg.id, bitmap }, bitmap ? [bitmap] : []);
       return;
     }
     case 'learn': {

@@ -54,7 +54,11 @@ export type ToWorker =
   | { type: 'load'; id: number; key: string; spec: LoadSpec }
   | { type: 'release'; key: string }
   | { type: 'run'; id: number; request: PipelineRequest; frame: ImageBitmap | VideoFrame }
-  | { type: 'learn'; id: number; op: LearnOp };
+  | { type: 'learn'; id: number; op: LearnOp }
+  | { type: 'composite-attach'; id: number; target: string; canvas: OffscreenCanvas }
+  | { type: 'composite-background'; target: string; background: ImageBitmap | [number, number, number] }
+  | { type: 'composite-detach'; target: string }
+  | { type: 'composite-snapshot'; id: number; target: string };
 
 export type FromWorker =
   | { type: 'progress'; id: number; loaded: number; total: number }
@@ -62,4 +66,6 @@ export type FromWorker =
   | { type: 'result'; id: number; result: PipelineResult; inferenceMs: number }
   | { type: 'learned'; id: number; value: LearnStatus | HeadFile }
   | { type: 'learn-progress'; head: string; status: LearnStatus }
+  | { type: 'attached'; id: number }
+  | { type: 'snapshot'; id: number; bitmap: ImageBitmap | null }
   | { type: 'error'; id: number; code: string; message: string };

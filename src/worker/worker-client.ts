@@ -76,6 +76,8 @@ export class InferenceClient {
     if (msg.type === 'error') p.reject(new CvError(msg.code, msg.message));
     else if (msg.type === 'loaded') (p.resolve as (v: LoadedModel) => void)(msg);
     else if (msg.type === 'learned') (p.resolve as (v: unknown) => void)(msg.value);
+    else if (msg.type === 'attached') (p.resolve as (v: undefined) => void)(undefined);
+    else if (msg.type === 'snapshot') (p.resolve as (v: ImageBitmap | null) => void)(msg.bitmap);
     else (p.resolve as (v: { result: PipelineResult; inferenceMs: number }) => void)({ result: msg.result, inferenceMs: msg.inferenceMs });
   }
 
@@ -124,6 +126,25 @@ export class InferenceClient {
   onLearnProgress(head: string, listener: ((status: LearnStatus) => void) | null): void {
     if (listener) this.learnListeners.set(head, listener);
     else this.learnListeners.delete(head);
+  }
+
+  /** Hands a canvas's drawing to the worker (`<cv-segment>`'s composite); rejects when it cannot draw there. */
+  attachCompositor(target: string, canvas: OffscreenCanvas): Promise<void> {
+    return this.request((id) => ({ type: 'composite-attach', id, target, canvas }), [canvas]);
+  }
+
+  /** The `replace` background: an image (transferred) or 0..1 RGB. */
+  setCompositorBackground(target: string, background: ImageBitmap | [number, number, number]): void {
+    this.post({ type: 'composite-background', target, background }, background instanceof ImageBitmap ? [background] : []);
+  }
+
+  detachCompositor(target: string): void {
+    this.post({ type: 'composite-detach', target });
+  }
+
+  /** The composite as last drawn, or null when the worker has none for `target`. */
+  compositorSnapshot(target: string): Promise<ImageBitmap | null> {
+    return this.request((id) => ({ type: 'composite-snapshot', id, target }));
   }
 
   /** Sends a frame (transferred: the caller must not use it afterwards) and resolves with the result. */

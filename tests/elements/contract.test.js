@@ -123,22 +123,16 @@ describe('<cv-classify> with a tiny model', () => {
 });
 
 describe('<cv-segment> with a tiny model', () => {
-  it('masks the red half of a canvas and reads the mask back', async () => {
+  const halfCanvas = () =>
     canvasWith('half', 64, 64, (ctx, w, h) => {
       ctx.fillStyle = '#f00';
       ctx.fillRect(0, 0, w / 2, h);
       ctx.fillStyle = '#00f';
       ctx.fillRect(w / 2, 0, w / 2, h);
     });
-    const el = mount(`<cv-segment src="tiny-redmask" catalog="${TINY_CATALOG}" source="#half" effect="replace" background="#00ff00"></cv-segment>`);
-    const res = await nextEvent(el, 'cv-result');
-    expect(res.detail.width).to.equal(16);
-    expect(res.detail.foreground).to.be.closeTo(0.5, 0.07);
-    const mask = await el.readMask();
-    expect(mask.width).to.equal(16);
-    expect(mask.data[(8 * 16 + 2) * 4]).to.be.greaterThan(200); // left: red, foreground
-    expect(mask.data[(8 * 16 + 13) * 4]).to.be.lessThan(50); // right: blue, background
-    // The composite replaced the background with green on the right and kept red on the left.
+
+  /** The composite replaced the background with green on the right and kept red on the left. */
+  async function expectGreenBackground(el) {
     const shot = await createImageBitmap(await el.snapshot());
     const probe = new OffscreenCanvas(shot.width, shot.height).getContext('2d');
     probe.drawImage(shot, 0, 0);
@@ -147,6 +141,59 @@ describe('<cv-segment> with a tiny model', () => {
     expect(left[0]).to.be.greaterThan(200);
     expect(right[1]).to.be.greaterThan(200);
     expect(right[2]).to.be.lessThan(60);
+  }
+
+  /** True when the page can still draw on the composite canvas, false when a worker took it over. */
+  const pageOwnsCanvas = (el) => {
+    const canvas = el.shadowRoot.querySelector('canvas[part~="composite"]');
+    try {
+      canvas.getContext('webgl2');
+      return true;
+    } catch (e) {
+      expect(e.name).to.equal('InvalidStateError');
+      return false;
+    }
+  };
+
+  it('masks the red half of a canvas, composites it in the worker, and reads the mask back', async () => {
+    halfCanvas();
+    const el = mount(`<cv-segment src="tiny-redmask" catalog="${TINY_CATALOG}" source="#half" effect="replace" background="#00ff00"></cv-segment>`);
+    const res = await nextEvent(el, 'cv-result');
+    expect(res.detail.width).to.equal(16);
+    expect(res.detail.foreground).to.be.closeTo(0.5, 0.07);
+    const mask = await el.readMask();
+    expect(mask.width).to.equal(16);
+    expect(mask.data[(8 * 16 + 2) * 4]).to.be.greaterThan(200); // left: red, foreground
+    expect(mask.data[(8 * 16 + 13) * 4]).to.be.lessThan(50); // right: blue, background
+    expect(pageOwnsCanvas(el), 'the composite canvas was handed to the worker').to.equal(false);
+    await expectGreenBackground(el);
+  });
+
+  it('composites again on a fresh canvas after being moved in the page', async () => {
+    halfCanvas();
+    const el = mount(`<cv-segment src="tiny-redmask" catalog="${TINY_CATALOG}" source="#half" effect="replace" background="#00ff00"></cv-segment>`);
+    await nextEvent(el, 'cv-result');
+    const first = el.shadowRoot.querySelector('canvas[part~="composite"]');
+    const parent = el.parentNode;
+    el.remove();
+    parent.append(el);
+    await nextEvent(el, 'cv-result');
+    expect(el.shadowRoot.querySelector('canvas[part~="composite"]')).to.not.equal(first);
+    await expectGreenBackground(el);
+  });
+
+  it('composites on the page where a canvas cannot be handed to a worker', async () => {
+    halfCanvas();
+    const transfer = Object.getOwnPropertyDescriptor(HTMLCanvasElement.prototype, 'transferControlToOffscreen');
+    delete HTMLCanvasElement.prototype.transferControlToOffscreen;
+    try {
+      const el = mount(`<cv-segment src="tiny-redmask" catalog="${TINY_CATALOG}" source="#half" effect="replace" background="#00ff00"></cv-segment>`);
+      await nextEvent(el, 'cv-result');
+      expect(pageOwnsCanvas(el)).to.equal(true);
+      await expectGreenBackground(el);
+    } finally {
+      Object.defineProperty(HTMLCanvasElement.prototype, 'transferControlToOffscreen', transfer);
+    }
   });
 });
 

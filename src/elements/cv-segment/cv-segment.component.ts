@@ -1,8 +1,10 @@
 import { html, type PropertyValues, type TemplateResult } from 'lit';
+import { keyed } from 'lit/directives/keyed.js';
 import { CvError } from '../../events/cv-error.js';
 import { cssColorToRgb, MaskCompositor, type SegmentEffect } from '../../overlay/mask-compositor.js';
 import type { SegmentResult } from '../../tasks/segment/pipeline.js';
 import type { PipelineRequest } from '../../worker/protocol.js';
+import type { InferenceClient } from '../../worker/worker-client.js';
 import { CvElement, type LoadedModels, type ModelNeed } from '../cv-element.js';
 
 export interface SegmentOutput {
@@ -15,8 +17,15 @@ export interface SegmentOutput {
 export const DEFAULT_SEGMENTER = 'selfie-segmentation';
 const EFFECTS: SegmentEffect[] = ['mask', 'blur', 'replace', 'none'];
 
+let nextTarget = 1;
+
 /**
  * `<cv-segment>`: a person mask for the live frame, composited on the GPU.
+ *
+ * The composite is drawn in the inference worker: the composite canvas is handed over as an
+ * OffscreenCanvas, and the worker draws the frame the mask was made from right after inference, so
+ * mask and picture always match and the page's main thread does no GL work. Where a browser cannot
+ * hand a canvas over (no `transferControlToOffscreen`, or no WebGL2 in workers) the page composites.
  *
  * @attr effect - `mask` (tint the person, default), `blur` (blur the background), `replace`, `none`
  * @attr background - for `replace`: an image URL or a CSS colour
@@ -38,9 +47,19 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
   declare threshold: number;
   declare opacity: number;
 
+  /** The page-side compositor, used only where the worker cannot draw. */
   private compositor: MaskCompositor | null = null;
   private lastMask: SegmentResult | null = null;
   private backgroundToken = 0;
+  /** This element's compositor in the worker. */
+  private readonly target = `cv-segment-${nextTarget++}`;
+  /** Where compositing happens now: in a worker, on the page, or not decided yet. */
+  private compositeMode: { kind: 'worker'; client: InferenceClient } | { kind: 'page' } | null = null;
+  /** The page composites from now on: the worker could not draw on a handed-over canvas. */
+  private pageOnly = false;
+  /** A canvas handed over (or given a context) cannot be reused: a new generation renders a fresh one. */
+  private canvasGen = 0;
+  private canvasUsed = false;
 
   constructor() {
     super();
@@ -59,7 +78,64 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
   }
 
   protected override buildRequest(models: LoadedModels): PipelineRequest {
-    return { task: 'segment', segmenter: models.keys.segmenter!, threshold: this.threshold };
+    const mode = this.compositeMode;
+    const effect = this.effect;
+    const inWorker = mode?.kind === 'worker' && mode.client === models.client && effect !== 'none' && EFFECTS.includes(effect);
+    return {
+      task: 'segment',
+      segmenter: models.keys.segmenter!,
+      threshold: this.threshold,
+      ...(inWorker ? { composite: { target: this.target, effect: effect as 'mask' | 'blur' | 'replace', opacity: this.opacity } } : {}),
+    };
+  }
+
+  /** New models may live in a new worker: the composite canvas goes with them. */
+  protected override async prepareModels(models: LoadedModels): Promise<void> {
+    await this.placeCompositor(models.client);
+  }
+
+  private async placeCompositor(client: InferenceClient): Promise<void> {
+    const mode = this.compositeMode;
+    if (mode?.kind === 'worker' && mode.client === client) return;
+    if (mode?.kind === 'page') return;
+    this.releaseCompositor();
+    await this.freshCanvas();
+    const canvas = this.compositeCanvas();
+    if (this.pageOnly || !canvas || typeof canvas.transferControlToOffscreen !== 'function') {
+      this.compositeMode = { kind: 'page' };
+      return;
+    }
+    this.canvasUsed = true;
+    try {
+      await client.attachCompositor(this.target, canvas.transferControlToOffscreen());
+      this.compositeMode = { kind: 'worker', client };
+      void this.loadBackground();
+    } catch {
+      // No WebGL2 in workers here: composite on the page, on a canvas that was never handed over.
+      this.pageOnly = true;
+      await this.freshCanvas();
+      this.compositeMode = { kind: 'page' };
+    }
+  }
+
+  private async freshCanvas(): Promise<void> {
+    if (!this.canvasUsed) return;
+    this.canvasGen++;
+    this.canvasUsed = false;
+    this.requestUpdate();
+    await this.updateComplete;
+  }
+
+  private releaseCompositor(): void {
+    const mode = this.compositeMode;
+    if (mode?.kind === 'worker') mode.client.detachCompositor(this.target);
+    this.compositor?.dispose();
+    this.compositor = null;
+    this.compositeMode = null;
+  }
+
+  private compositeCanvas(): HTMLCanvasElement | null {
+    return this.renderRoot.querySelector<HTMLCanvasElement>('canvas[part~="composite"]');
   }
 
   /** The last mask as ImageData: foreground probability in every channel, alpha 255. */
@@ -84,15 +160,15 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.compositor?.dispose();
-    this.compositor = null;
+    this.releaseCompositor();
   }
 
   private ensureCompositor(): MaskCompositor | null {
     if (this.compositor) return this.compositor;
-    const canvas = this.renderRoot.querySelector<HTMLCanvasElement>('canvas[part~="composite"]');
+    const canvas = this.compositeCanvas();
     if (!canvas) return null;
     try {
+      this.canvasUsed = true;
       this.compositor = new MaskCompositor(canvas);
       void this.loadBackground();
     } catch (e) {
@@ -103,18 +179,25 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
 
   private async loadBackground() {
     const token = ++this.backgroundToken;
+    const mode = this.compositeMode;
     const comp = this.compositor;
-    if (!comp) return;
+    const set = (bg: HTMLImageElement | [number, number, number]) => {
+      if (mode?.kind === 'worker') {
+        if (Array.isArray(bg)) mode.client.setCompositorBackground(this.target, bg);
+        else void createImageBitmap(bg).then((b) => mode.client.setCompositorBackground(this.target, b));
+      } else comp?.setBackground(bg);
+    };
+    if (mode?.kind !== 'worker' && !comp) return;
     const value = this.background.trim();
-    if (!value) return comp.setBackground([0.1, 0.1, 0.12]);
+    if (!value) return set([0.1, 0.1, 0.12]);
     const color = /^(#|rgb|hsl|[a-z]+$)/i.test(value) ? cssColorToRgb(value) : null;
-    if (color) return comp.setBackground(color);
+    if (color) return set(color);
     try {
       const img = new Image();
       img.crossOrigin = 'anonymous';
       img.src = new URL(value, document.baseURI).href;
       await img.decode();
-      if (token === this.backgroundToken) comp.setBackground(img);
+      if (token === this.backgroundToken) set(img);
       this.clearError('source-unavailable');
     } catch {
       if (token === this.backgroundToken) this.fail(new CvError('source-unavailable', `background "${value}" is neither a CSS colour nor an image that loads`));
@@ -125,6 +208,8 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
     // The composite canvas is hidden until the first mask exists: show it now.
     if (!this.lastMask) this.requestUpdate();
     this.lastMask = result;
+    // In the worker it is drawn already.
+    if (this.compositeMode?.kind !== 'page') return;
     const frameEl = this.effect === 'none' ? null : this.frameElement();
     const comp = frameEl ? this.ensureCompositor() : null;
     if (!comp || !frameEl) return;
@@ -137,9 +222,14 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
     return this.renderRoot.querySelector<HTMLVideoElement | HTMLCanvasElement>(this.source ? 'canvas[part~="view"]' : 'video');
   }
 
-  protected override snapshotLayers(): CanvasImageSource[] {
-    const layers = super.snapshotLayers();
-    if (this.compositor && this.effect !== 'none') layers.push(this.compositor.canvas);
+  protected override async snapshotLayers(): Promise<CanvasImageSource[]> {
+    const layers = await super.snapshotLayers();
+    if (this.effect === 'none' || !this.lastMask) return layers;
+    const mode = this.compositeMode;
+    if (mode?.kind === 'worker') {
+      const bitmap = await mode.client.compositorSnapshot(this.target);
+      if (bitmap) layers.push(bitmap);
+    } else if (this.compositor) layers.push(this.compositor.canvas as HTMLCanvasElement);
     return layers;
   }
 
@@ -148,6 +238,6 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
   }
 
   protected override renderExtras(): TemplateResult {
-    return html`<canvas part="composite" ?hidden=${this.effect === 'none' || !this.lastMask}></canvas>`;
+    return html`${keyed(this.canvasGen, html`<canvas part="composite" ?hidden=${this.effect === 'none' || !this.lastMask}></canvas>`)}`;
   }
 }

@@ -8,6 +8,11 @@ export interface SegmentRequest {
   task: 'segment';
   segmenter: string;
   threshold: number;
+  /**
+   * Draw the effect in the worker, on the element's composite canvas (an OffscreenCanvas it handed over),
+   * with the very frame the mask was made from; absent when the page composites or shows no effect.
+   */
+  composite?: { target: string; effect: 'mask' | 'blur' | 'replace'; opacity: number };
 }
 
 export interface SegmentResult {
