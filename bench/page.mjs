@@ -114,11 +114,11 @@ if (cfg.mode !== 'load' && cfg.budgetMs) {
 }
 
 /** One result: record it, take the memory probes and the steady-state marks, finish at the last one. */
-function onResult(frame, latencyMs, inferenceMs, captureAt, extra) {
+function onResult(frame, latencyMs, inferenceMs, captureAt, extra, phases) {
   if (out.end) return true;
   const now = performance.now();
   out.firstResultAt ??= now;
-  out.frames.push([frame, round3(latencyMs), round3(inferenceMs), round3(now), extra ?? null]);
+  out.frames.push([frame, round3(latencyMs), round3(inferenceMs), round3(now), extra ?? null, phases ?? null]);
   if (memAt.has(frame)) pendingProbes.push(memoryProbe(frame));
   if (frame === cfg.warmup) {
     out.steady = { at: now, busy: work.busy, frame };
@@ -172,7 +172,9 @@ async function runElement() {
       const faces = new Set(d.labels.filter((l) => l.box).map((l) => `${l.box.x},${l.box.y}`)).size;
       extra = { top: d.labels[0]?.label ?? null, faces };
     }
-    const done = onResult(d.frame, d.latencyMs, d.inferenceMs, d.timestamp, extra);
+    // Where this frame's latency went, as the element measured it (page, worker, runtime, compositing).
+    const phases = el.stats.phases ? Object.fromEntries(Object.entries(el.stats.phases).map(([k, v]) => [k, round3(v)])) : null;
+    const done = onResult(d.frame, d.latencyMs, d.inferenceMs, d.timestamp, extra, phases);
     if (done) {
       el.stop();
       out.stats = { ...el.stats };

@@ -72,7 +72,7 @@ const catalog = JSON.parse(readFileSync(join(ROOT, 'models/catalog.json'), 'utf8
 // source .tflite with it added (`cv-models add-metadata`, run by `npm run models`).
 const mediapipeFile = (name) => (catalog.models[name]?.mediapipe?.file ? `/models/${catalog.models[name].mediapipe.file}` : null);
 const ROWS = [
-  { id: 'segment/selfie-segmentation', tag: 'cv-segment', src: 'selfie-segmentation', attrs: { effect: 'mask' }, models: ['selfie-segmentation'],
+  { id: 'segment/selfie-segmentation', tag: 'cv-segment', src: 'selfie-segmentation', attrs: { effect: process.env.BENCH_EFFECT ?? 'mask' }, models: ['selfie-segmentation'],
     mediapipe: { task: 'segment', model: mediapipeFile('selfie-segmentation'), of: 'selfie-segmentation' } },
   { id: 'segment/selfie-segmentation-landscape', tag: 'cv-segment', src: 'selfie-segmentation-landscape', attrs: { effect: 'mask' }, models: ['selfie-segmentation-landscape'],
     mediapipe: { task: 'segment', model: mediapipeFile('selfie-segmentation-landscape'), of: 'selfie-segmentation-landscape' } },
@@ -292,6 +292,11 @@ function analyse(cell, cold, run) {
     truncated: run.truncated ?? undefined,
     warmup: cfg.warmup,
     inference: summarize(steadyFrames.map((f) => f[2])),
+    // Medians of where each frame's latency went (element cells): page grab, trip to the worker, waiting there,
+    // runtime, pre/post-processing, compositing, trip back, paint.
+    phasesMedianMs: steadyFrames[0]?.[5]
+      ? Object.fromEntries(Object.keys(steadyFrames[0][5]).map((k) => [k, summarize(steadyFrames.map((f) => f[5]?.[k]).filter((v) => typeof v === 'number')).median]))
+      : undefined,
     latency: summarize(steadyFrames.map((f) => f[1])),
     fps: fps(steadyFrames.map((f) => f[3])),
     dropped: run.stats?.dropped ?? null,
@@ -457,6 +462,13 @@ function tableRows(cells) {
   });
 }
 
+const PHASES = ['grabMs', 'toWorkerMs', 'waitMs', 'runMs', 'pipelineMs', 'compositeMs', 'backMs', 'paintMs'];
+function phaseRows(cells) {
+  return cells
+    .filter((c) => c.result?.phasesMedianMs)
+    .map((c) => [c.element + (c.attrs?.roi ? ` roi=${c.attrs.roi}` : ''), c.model, c.backend, ...PHASES.map((k) => c.result.phasesMedianMs[k] ?? null), c.result.latency.median]);
+}
+
 function targetRows(list) {
   return list.map((t) => [t.target + (t.correctnessOnly ? ' (SwiftShader, not a performance figure)' : ''), `${t.op} ${t.goal}`, t.value, t.verdict + (t.note ? ` (${t.note})` : '')]);
 }
@@ -594,6 +606,8 @@ async function main() {
     `load average ${load0.map((x) => x.toFixed(2)).join(' ')} → ${load1.map((x) => x.toFixed(2)).join(' ')}. ` +
     `${opts.frames} frames per cell after ${opts.warmup} warm-up frames (WebGPU ${opts.webgpuFrames}), camera: ${argv.photo.split('/').pop()} at 640×480, ${opts.videoFps} fps.\n\n` +
     markdownTable(HEADERS, tableRows(cells)) +
+    `\n## Where the latency goes (medians, ms)\n\nMeasured by the element for each frame: grabbing the frame on the page, the trip to the worker, waiting there, the model runtime (session.run or the MediaPipe task), our pre/post-processing, compositing (cv-segment, in the worker), the trip back, painting on the page.\n\n` +
+    markdownTable(['element', 'model', 'backend', 'grab', 'to worker', 'wait', 'runtime', 'pre/post', 'composite', 'back', 'paint', 'latency'], phaseRows(cells)) +
     `\n## Targets\n\n` +
     markdownTable(['target', 'goal', 'measured', 'verdict'], targetRows(targetList)) +
     (soak ? `\n## Soak\n\n${soak.cell}, frame ${soak.frames[0]} → ${soak.frames[1]}: renderer RSS ${soak.at1000?.rendererRssMB} → ${soak.at10000?.rendererRssMB} MB (${soak.rssGrowthPct} %); page + worker JS memory (measureUserAgentSpecificMemory) ${soak.at1000?.uaTotalMB} → ${soak.at10000?.uaTotalMB} MB (${soak.uaGrowthPct} %); worker ${soak.at1000?.uaWorkerMB} → ${soak.at10000?.uaWorkerMB} MB (${soak.workerGrowthPct} %); main-thread JS heap ${soak.at1000?.heapUsedMB} → ${soak.at10000?.heapUsedMB} MB (${soak.heapGrowthPct} %).\n` : '') +

@@ -86,8 +86,20 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
 
   /** The latest result, as in the last `cv-result`. */
   result: (CvResultBase & Public) | null = null;
-  /** Live figures for a readout: results per second, latency, inference time and dropped frames. */
-  readonly stats = { fps: 0, latencyMs: 0, inferenceMs: 0, dropped: 0, frames: 0 };
+  /**
+   * Live figures for a readout: results per second, latency, inference time and dropped frames, and
+   * where the last frame's latency went (`phases`, ms): grabbing it on the page, the trip to the worker,
+   * waiting there behind other work, the model runtime, pre/post-processing, compositing, the trip back,
+   * and painting on the page.
+   */
+  readonly stats = {
+    fps: 0,
+    latencyMs: 0,
+    inferenceMs: 0,
+    dropped: 0,
+    frames: 0,
+    phases: { grabMs: 0, toWorkerMs: 0, waitMs: 0, runMs: 0, pipelineMs: 0, compositeMs: 0, backMs: 0, paintMs: 0 },
+  };
 
   protected models: LoadedModels | null = null;
   protected readonly loop: FrameLoopController;
@@ -490,12 +502,25 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       const request = this.buildRequest(models);
       const sent = frame;
       frame = null; // the worker owns and closes it now
-      const { result, inferenceMs } = await models.client.run(request, sent);
+      const sentAt = performance.now();
+      const { result, inferenceMs, phases } = await models.client.run(request, sent);
       if (this.models !== models || !this.isConnected) return;
+      const receivedAt = performance.now();
       this.paint(result as R);
       const latencyMs = performance.now() - tick.now;
       this.frameCount++;
       this.updateStats(latencyMs, inferenceMs);
+      const origin = performance.timeOrigin;
+      Object.assign(this.stats.phases, {
+        grabMs: sentAt - tick.now,
+        toWorkerMs: phases.receivedAt - origin - sentAt,
+        waitMs: phases.startedAt - phases.receivedAt,
+        runMs: phases.runMs,
+        pipelineMs: phases.pipelineMs,
+        compositeMs: phases.compositeMs,
+        backMs: receivedAt - (phases.postedAt - origin),
+        paintMs: performance.now() - receivedAt,
+      });
       const detail = { frame: this.frameCount, timestamp: tick.now, latencyMs, inferenceMs, ...this.publicResult(result as R) } as CvResultBase & Public;
       this.result = detail;
       this.clearError('inference');
@@ -510,7 +535,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     const now = performance.now();
     this.fpsWindow.push(now);
     while (this.fpsWindow.length && this.fpsWindow[0]! < now - 1000) this.fpsWindow.shift();
-    const s = this.stats as { -readonly [K in keyof CvElement['stats']]: number };
+    const s = this.stats;
     s.fps = this.fpsWindow.length;
     s.latencyMs = latencyMs;
     s.inferenceMs = inferenceMs;

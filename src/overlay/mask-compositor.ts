@@ -1,9 +1,10 @@
 /**
- * Composites a segmentation mask with the live frame on the GPU (WebGL2): tint the person (`mask`),
- * blur the background (`blur`, from the frame's mip chain), or put an image or colour behind (`replace`).
- * The frame never comes back to the CPU.
+ * Composites a segmentation mask with the frame it was made from, on the GPU (WebGL2): tint the person
+ * (`mask`: a translucent layer at mask resolution over the live video, so the frame is not drawn at
+ * all), blur the background (`blur`, from the frame's mip chain), or put an image or colour behind
+ * (`replace`). The frame never comes back to the CPU.
  */
-export type SegmentEffect = 'mask' | 'blur' | 'replace' | 'none';
+import type { Compositor, SegmentEffect } from './compositor.js';
 
 const VERT = `#version 300 es
 in vec2 pos;
@@ -37,11 +38,11 @@ vec3 blurred(vec2 p) {
   return sum / 10.0;
 }
 void main() {
-  vec3 f = texture(frame, uv).rgb;
   float m = texture(mask, uv).r;
   float a = smoothstep(threshold - 0.15, threshold + 0.15, m);
+  vec3 f = texture(frame, uv).rgb;
   if (effect == 0) {
-    color = vec4(mix(f, tint, a * opacity), 1.0);
+    color = vec4(tint, a * opacity);
   } else if (effect == 1) {
     color = vec4(mix(blurred(uv), f, a), 1.0);
   } else {
@@ -50,7 +51,8 @@ void main() {
   }
 }`;
 
-export class MaskCompositor {
+export class MaskCompositor implements Compositor {
+  readonly kind = 'webgl2';
   private gl: WebGL2RenderingContext;
   private program: WebGLProgram;
   private tex: { frame: WebGLTexture; mask: WebGLTexture; bg: WebGLTexture };
@@ -122,6 +124,7 @@ export class MaskCompositor {
     gl.bindTexture(gl.TEXTURE_2D, this.tex.bg);
     gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, gl.RGBA, gl.UNSIGNED_BYTE, bg);
     this.bgIsImage = true;
+    if (typeof ImageBitmap !== 'undefined' && bg instanceof ImageBitmap) bg.close(); // uploaded: ours to free
   }
 
   /** Uploads a new mask (bytes 0..255, width×height). */
@@ -131,16 +134,20 @@ export class MaskCompositor {
     gl.bindTexture(gl.TEXTURE_2D, this.tex.mask);
     gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
     gl.texImage2D(gl.TEXTURE_2D, 0, gl.R8, width, height, 0, gl.RED, gl.UNSIGNED_BYTE, mask);
+    this.maskSize = { width, height };
   }
 
-  /** Draws the current frame through the effect. */
-  draw(frame: TexImageSource, width: number, height: number, effect: SegmentEffect, threshold: number, opacity: number): void {
+  private maskSize = { width: 1, height: 1 };
+
+  /** Draws the frame through the effect; `mask` draws only the tint, at mask resolution (CSS scales it). */
+  draw(frame: TexImageSource, width: number, height: number, effect: Exclude<SegmentEffect, 'none'>, threshold: number, opacity: number): void {
     const gl = this.gl;
+    if (effect === 'mask') ({ width, height } = this.maskSize);
     if (this.canvas.width !== width || this.canvas.height !== height) Object.assign(this.canvas, { width, height });
     gl.viewport(0, 0, width, height);
     gl.activeTexture(gl.TEXTURE0);
     gl.bindTexture(gl.TEXTURE_2D, this.tex.frame);
-    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, gl.RGBA, gl.UNSIGNED_BYTE, frame);
+    if (effect !== 'mask') gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, gl.RGBA, gl.UNSIGNED_BYTE, frame);
     // A mipmapped filter without mips makes the texture incomplete (it samples black): build mips only
     // for blur, which reads them, and sample level 0 plainly otherwise.
     if (effect === 'blur') gl.generateMipmap(gl.TEXTURE_2D);
@@ -165,15 +172,4 @@ export class MaskCompositor {
     Object.values(this.tex).forEach((t) => gl.deleteTexture(t));
     gl.deleteProgram(this.program);
   }
-}
-
-/** Parses any CSS colour to 0..1 RGB using the browser's own parser. */
-export function cssColorToRgb(color: string): [number, number, number] | null {
-  const ctx = new OffscreenCanvas(1, 1).getContext('2d')!;
-  ctx.fillStyle = '#010203';
-  ctx.fillStyle = color;
-  if (ctx.fillStyle === '#010203' && color.trim().toLowerCase() !== '#010203') return null;
-  ctx.fillRect(0, 0, 1, 1);
-  const [r, g, b] = ctx.getImageData(0, 0, 1, 1).data;
-  return [r! / 255, g! / 255, b! / 255];
 }

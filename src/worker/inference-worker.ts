@@ -13,11 +13,16 @@ import { headFor, learn } from './learn-store.js';
 import { runGenerate } from '../tasks/generate/pipeline.js';
 import { foregroundShare } from '../tasks/segment/mask.js';
 import { runSegment, type SegmentRequest, type SegmentResult } from '../tasks/segment/pipeline.js';
-import { MaskCompositor } from '../overlay/mask-compositor.js';
+import { createCompositor, type Compositor } from '../overlay/compositor.js';
 import type { Rect } from '../tasks/shared/geometry.js';
 import { PipelineError, type FrameImage, type ModelInfo, type PipelineContext } from '../tasks/shared/pipeline.js';
 import { inputSize } from '../tasks/shared/tensor-spec.js';
 import type { FromWorker, LoadSpec, PipelineResult, ToWorker } from './protocol.js';
+
+/** The shared clock: timeOrigin differs between the page and a worker, so instants are sent as absolute ms. */
+const clock = () => performance.timeOrigin + performance.now();
+/** Time spent inside the runtime during the current job. */
+let runMs = 0;
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -61,14 +66,16 @@ async function segmentWithMediapipe(frame: FrameImage, req: SegmentRequest): Pro
   const task = await mediapipeTask(req.segmenter, 'segment');
   const spec = modelInfo(req.segmenter).input;
   const size = spec ? inputSize(spec) : { width: 0, height: 0 };
+  const t = performance.now();
   const { width, height, mask } = task.segment(frame.image as TexImageSource, size.width, size.height);
+  runMs += performance.now() - t;
   return { width, height, foreground: foregroundShare(mask, req.threshold * 255), mask, crop: { x: 0, y: 0, width: frame.width, height: frame.height } };
 }
 /**
  * `<cv-segment>` composites here, on the OffscreenCanvas its composite canvas handed over: the frame
  * the mask was made from is at hand, and the page's main thread does no GL work at all.
  */
-const compositors = new Map<string, MaskCompositor>();
+const compositors = new Map<string, Compositor>();
 
 function composite(frame: FrameImage, req: SegmentRequest, result: SegmentResult): void {
   const c = req.composite && compositors.get(req.composite.target);
@@ -99,11 +106,23 @@ const context: PipelineContext = {
     const entry = sessions.get(model.key);
     if (!entry) throw Object.assign(new Error(`Model ${model.key} was released`), { code: 'model-released' });
     if (entry.kind !== 'onnx') throw new PipelineError('model-invalid', `Model ${model.key} is a MediaPipe model, not an ONNX graph`);
-    return (await entry.session).run(feeds);
+    const session = await entry.session;
+    const t = performance.now();
+    try {
+      return await session.run(feeds);
+    } finally {
+      runMs += performance.now() - t;
+    }
   },
   async detectFaces(detector, frame) {
     if (sessions.get(detector.key)?.kind !== 'detect') return detectFaces(context, detector, frame);
-    return (await mediapipeTask(detector.key, 'detect')).detect(frame.image as TexImageSource);
+    const task = await mediapipeTask(detector.key, 'detect');
+    const t = performance.now();
+    try {
+      return task.detect(frame.image as TexImageSource);
+    } finally {
+      runMs += performance.now() - t;
+    }
   },
 };
 
@@ -197,13 +216,17 @@ async function handle(msg: ToWorker): Promise<void> {
       return;
     }
     case 'run': {
+      const receivedAt = clock();
       const frame = msg.frame;
       const image: FrameImage =
         'displayWidth' in frame
           ? { image: frame, width: frame.displayWidth, height: frame.displayHeight }
           : { image: frame, width: frame.width, height: frame.height };
       const job = chain.then(async () => {
+        const startedAt = clock();
         const t0 = performance.now();
+        runMs = 0;
+        let compositeMs = 0;
         try {
           let result: PipelineResult;
           const req = msg.request;
@@ -211,13 +234,17 @@ async function handle(msg: ToWorker): Promise<void> {
           else if (req.task === 'learn') result = await runLearn(context, modelInfo, image, req, headFor(req.head));
           else if (req.task === 'segment') {
             result = sessions.get(req.segmenter)?.kind === 'segment' ? await segmentWithMediapipe(image, req) : await runSegment(context, modelInfo, image, req);
+            const tc = performance.now();
             composite(image, req, result);
+            compositeMs = performance.now() - tc;
           }
           else result = await runGenerate(context, modelInfo, image, req);
           const transfer: Transferable[] = [];
           if ('mask' in result) transfer.push(result.mask.buffer);
           if ('images' in result) for (const img of result.images) transfer.push(img.buffer);
-          post({ type: 'result', id: msg.id, result, inferenceMs: performance.now() - t0 }, transfer);
+          const inferenceMs = performance.now() - t0;
+          const phases = { receivedAt, startedAt, postedAt: clock(), runMs, pipelineMs: inferenceMs - runMs - compositeMs, compositeMs };
+          post({ type: 'result', id: msg.id, result, inferenceMs, phases }, transfer);
         } catch (e) {
           post({ type: 'error', id: msg.id, ...errorOf(e) });
         } finally {
@@ -230,17 +257,18 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'composite-attach': {
       try {
         compositors.get(msg.target)?.dispose();
-        compositors.set(msg.target, new MaskCompositor(msg.canvas));
-        post({ type: 'attached', id: msg.id });
+        const c = createCompositor(msg.canvas);
+        compositors.set(msg.target, c);
+        post({ type: 'attached', id: msg.id, kind: c.kind });
       } catch (e) {
         post({ type: 'error', id: msg.id, code: 'backend-unavailable', message: `The mask cannot be drawn in the worker: ${(e as Error).message}` });
       }
       return;
     }
     case 'composite-background': {
-      const bg = msg.background;
-      compositors.get(msg.target)?.setBackground(bg);
-      if (bg instanceof ImageBitmap) bg.close();
+      const c = compositors.get(msg.target);
+      if (c) c.setBackground(msg.background);
+      else if (msg.background instanceof ImageBitmap) msg.background.close();
       return;
     }
     case 'composite-detach':

@@ -9,6 +9,23 @@ import type { EngineName } from '../runtime/types.js';
 export type PipelineRequest = ClassifyRequest | SegmentRequest | GenerateRequest | LearnRequest;
 export type PipelineResult = ClassifyResult | SegmentResult | GenerateResult;
 
+/**
+ * Where a frame's time went in the worker. Instants are on the shared clock (timeOrigin + now), so
+ * the page can put them next to its own; durations are in ms.
+ */
+export interface WorkerPhases {
+  /** When the frame reached the worker, started (after earlier work), and its result left. */
+  receivedAt: number;
+  startedAt: number;
+  postedAt: number;
+  /** Inside the model runtime (onnxruntime's session.run, or MediaPipe's task). */
+  runMs: number;
+  /** Pre- and post-processing around it: resize, tensor conversion, decoding. */
+  pipelineMs: number;
+  /** Drawing the composite (`<cv-segment>` in the worker). */
+  compositeMs: number;
+}
+
 /** What the page asks a model to be loaded with. */
 export interface LoadSpec {
   url: string;
@@ -63,9 +80,9 @@ export type ToWorker =
 export type FromWorker =
   | { type: 'progress'; id: number; loaded: number; total: number }
   | { type: 'loaded'; id: number; key: string; threads: number; fromCache: boolean; inputNames: string[]; outputNames: string[] }
-  | { type: 'result'; id: number; result: PipelineResult; inferenceMs: number }
+  | { type: 'result'; id: number; result: PipelineResult; inferenceMs: number; phases: WorkerPhases }
   | { type: 'learned'; id: number; value: LearnStatus | HeadFile }
   | { type: 'learn-progress'; head: string; status: LearnStatus }
-  | { type: 'attached'; id: number }
+  | { type: 'attached'; id: number; kind: 'webgl2' | '2d' }
   | { type: 'snapshot'; id: number; bitmap: ImageBitmap | null }
   | { type: 'error'; id: number; code: string; message: string };

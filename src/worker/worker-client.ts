@@ -1,7 +1,13 @@
 import { CvError } from '../events/cv-error.js';
 import type { EngineName } from '../runtime/types.js';
 import type { HeadFile } from '../tasks/learn/head.js';
-import type { FromWorker, LearnOp, LearnStatus, LoadSpec, PipelineRequest, PipelineResult, ToWorker } from './protocol.js';
+import type { FromWorker, LearnOp, LearnStatus, LoadSpec, PipelineRequest, PipelineResult, ToWorker, WorkerPhases } from './protocol.js';
+
+export interface RunAnswer {
+  result: PipelineResult;
+  inferenceMs: number;
+  phases: WorkerPhases;
+}
 
 
 export interface LoadedModel {
@@ -76,9 +82,9 @@ export class InferenceClient {
     if (msg.type === 'error') p.reject(new CvError(msg.code, msg.message));
     else if (msg.type === 'loaded') (p.resolve as (v: LoadedModel) => void)(msg);
     else if (msg.type === 'learned') (p.resolve as (v: unknown) => void)(msg.value);
-    else if (msg.type === 'attached') (p.resolve as (v: undefined) => void)(undefined);
+    else if (msg.type === 'attached') (p.resolve as (v: 'webgl2' | '2d') => void)(msg.kind);
     else if (msg.type === 'snapshot') (p.resolve as (v: ImageBitmap | null) => void)(msg.bitmap);
-    else (p.resolve as (v: { result: PipelineResult; inferenceMs: number }) => void)({ result: msg.result, inferenceMs: msg.inferenceMs });
+    else (p.resolve as (v: RunAnswer) => void)({ result: msg.result, inferenceMs: msg.inferenceMs, phases: msg.phases });
   }
 
   private request<T>(build: (id: number) => ToWorker, transfer: Transferable[] = [], onProgress?: Pending['onProgress']): Promise<T> {
@@ -129,7 +135,7 @@ export class InferenceClient {
   }
 
   /** Hands a canvas's drawing to the worker (`<cv-segment>`'s composite); rejects when it cannot draw there. */
-  attachCompositor(target: string, canvas: OffscreenCanvas): Promise<void> {
+  attachCompositor(target: string, canvas: OffscreenCanvas): Promise<'webgl2' | '2d'> {
     return this.request((id) => ({ type: 'composite-attach', id, target, canvas }), [canvas]);
   }
 
@@ -148,7 +154,7 @@ export class InferenceClient {
   }
 
   /** Sends a frame (transferred: the caller must not use it afterwards) and resolves with the result. */
-  run(request: PipelineRequest, frame: ImageBitmap | VideoFrame): Promise<{ result: PipelineResult; inferenceMs: number }> {
+  run(request: PipelineRequest, frame: ImageBitmap | VideoFrame): Promise<RunAnswer> {
     return this.request((id) => ({ type: 'run', id, request, frame }), [frame]);
   }
 }

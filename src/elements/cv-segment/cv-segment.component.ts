@@ -1,7 +1,7 @@
 import { html, type PropertyValues, type TemplateResult } from 'lit';
 import { keyed } from 'lit/directives/keyed.js';
 import { CvError } from '../../events/cv-error.js';
-import { cssColorToRgb, MaskCompositor, type SegmentEffect } from '../../overlay/mask-compositor.js';
+import { createCompositor, cssColorToRgb, type Compositor, type SegmentEffect } from '../../overlay/compositor.js';
 import type { SegmentResult } from '../../tasks/segment/pipeline.js';
 import type { PipelineRequest } from '../../worker/protocol.js';
 import type { InferenceClient } from '../../worker/worker-client.js';
@@ -48,13 +48,25 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
   declare opacity: number;
 
   /** The page-side compositor, used only where the worker cannot draw. */
-  private compositor: MaskCompositor | null = null;
+  private compositor: Compositor | null = null;
   private lastMask: SegmentResult | null = null;
   private backgroundToken = 0;
   /** This element's compositor in the worker. */
   private readonly target = `cv-segment-${nextTarget++}`;
   /** Where compositing happens now: in a worker, on the page, or not decided yet. */
   private compositeMode: { kind: 'worker'; client: InferenceClient } | { kind: 'page' } | null = null;
+  private workerKind: 'webgl2' | '2d' | null = null;
+
+  /**
+   * Where the composite is drawn (`worker`, or `page` where a canvas cannot be handed over) and how
+   * (`webgl2`, or `2d` where WebGL is software-rendered); null before there is a compositor.
+   */
+  get compositing(): { where: 'worker' | 'page'; kind: 'webgl2' | '2d' } | null {
+    const mode = this.compositeMode;
+    if (mode?.kind === 'worker' && this.workerKind) return { where: 'worker', kind: this.workerKind };
+    if (mode?.kind === 'page' && this.compositor) return { where: 'page', kind: this.compositor.kind };
+    return null;
+  }
   /** The page composites from now on: the worker could not draw on a handed-over canvas. */
   private pageOnly = false;
   /** A canvas handed over (or given a context) cannot be reused: a new generation renders a fresh one. */
@@ -107,7 +119,7 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
     }
     this.canvasUsed = true;
     try {
-      await client.attachCompositor(this.target, canvas.transferControlToOffscreen());
+      this.workerKind = await client.attachCompositor(this.target, canvas.transferControlToOffscreen());
       this.compositeMode = { kind: 'worker', client };
       void this.loadBackground();
     } catch {
@@ -163,13 +175,13 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
     this.releaseCompositor();
   }
 
-  private ensureCompositor(): MaskCompositor | null {
+  private ensureCompositor(): Compositor | null {
     if (this.compositor) return this.compositor;
     const canvas = this.compositeCanvas();
     if (!canvas) return null;
     try {
       this.canvasUsed = true;
-      this.compositor = new MaskCompositor(canvas);
+      this.compositor = createCompositor(canvas);
       void this.loadBackground();
     } catch (e) {
       this.fail(new CvError('backend-unavailable', `The mask cannot be drawn: ${(e as Error).message}`));
@@ -214,6 +226,7 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
     const comp = frameEl ? this.ensureCompositor() : null;
     if (!comp || !frameEl) return;
     comp.setMask(result.mask, result.width, result.height);
+    if (this.effect === 'none') return;
     comp.draw(frameEl, this.frameSize.width, this.frameSize.height, this.effect, this.threshold, this.opacity);
   }
 

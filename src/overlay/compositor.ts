@@ -1,0 +1,60 @@
+/**
+ * What `<cv-segment>` draws with: the WebGL2 compositor on a real GPU, the 2D one where WebGL is
+ * software-rendered (SwiftShader, llvmpipe) or missing. Both run on a page canvas or, normally, on an
+ * OffscreenCanvas in the inference worker.
+ */
+import { MaskCompositor } from './mask-compositor.js';
+import { MaskCompositor2D } from './mask-compositor-2d.js';
+
+export type SegmentEffect = 'mask' | 'blur' | 'replace' | 'none';
+
+export interface Compositor {
+  readonly kind: 'webgl2' | '2d';
+  readonly canvas: HTMLCanvasElement | OffscreenCanvas;
+  /** Background for `replace`: an image (the compositor owns and frees an ImageBitmap) or 0..1 RGB. */
+  setBackground(bg: TexImageSource | [number, number, number]): void;
+  /** A new mask: foreground probability bytes 0..255, width×height. */
+  setMask(mask: Uint8Array, width: number, height: number): void;
+  /**
+   * Draws the effect for `frame` (width×height). `mask` draws only a translucent tint at mask resolution,
+   * to lie over the live video; `blur` and `replace` draw the whole picture.
+   */
+  draw(frame: TexImageSource, width: number, height: number, effect: Exclude<SegmentEffect, 'none'>, threshold: number, opacity: number): void;
+  /** What was drawn last. */
+  snapshot(): Promise<ImageBitmap>;
+  dispose(): void;
+}
+
+/** Software WebGL: fine for correctness, but a 640×480 blur there costs more than the model. */
+const SOFTWARE_GL = /swiftshader|llvmpipe|softpipe|software|basic render/i;
+
+/** The WebGL renderer's name, or null without WebGL2. */
+export function webglRenderer(): string | null {
+  const probe = new OffscreenCanvas(1, 1);
+  const gl = probe.getContext('webgl2') as WebGL2RenderingContext | null;
+  if (!gl) return null;
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  const name = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return name;
+}
+
+/** `prefer`: force one kind (tests); otherwise WebGL2 on a hardware renderer, else 2D. */
+export function createCompositor(canvas: HTMLCanvasElement | OffscreenCanvas, prefer?: 'webgl2' | '2d'): Compositor {
+  const kind = prefer ?? (() => {
+    const renderer = webglRenderer();
+    return renderer && !SOFTWARE_GL.test(renderer) ? 'webgl2' : '2d';
+  })();
+  return kind === 'webgl2' ? new MaskCompositor(canvas) : new MaskCompositor2D(canvas);
+}
+
+/** Parses any CSS colour to 0..1 RGB using the browser's own parser. */
+export function cssColorToRgb(color: string): [number, number, number] | null {
+  const ctx = new OffscreenCanvas(1, 1).getContext('2d')!;
+  ctx.fillStyle = '#010203';
+  ctx.fillStyle = color;
+  if (ctx.fillStyle === '#010203' && color.trim().toLowerCase() !== '#010203') return null;
+  ctx.fillRect(0, 0, 1, 1);
+  const [r, g, b] = ctx.getImageData(0, 0, 1, 1).data;
+  return [r! / 255, g! / 255, b! / 255];
+}
