@@ -4,7 +4,7 @@
 // bench/results/<date>.json and .md and prints the table. See bench/README.md.
 //
 //   node bench/run.mjs [--frames 300] [--warmup 20] [--quick] [--soak] [--only text] [--photo file]
-//                      [--webgpu-frames 5] [--max-minutes 18] [--no-anchors] [--out dir]
+//                      [--webgpu-frames 5] [--max-minutes 18] [--no-anchors] [--effect mask|blur|replace|none] [--out dir]
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -30,6 +30,8 @@ const { values: argv } = parseArgs({
     photo: { type: 'string', default: '/usr/lib/python3/dist-packages/skimage/data/astronaut.png' },
     'webgpu-frames': { type: 'string' },
     'no-anchors': { type: 'boolean', default: false },
+    // <cv-segment>'s effect in the segment rows: mask (default), blur, replace or none.
+    effect: { type: 'string', default: 'mask' },
     'max-minutes': { type: 'string' },
     out: { type: 'string', default: join(ROOT, 'bench/results') },
   },
@@ -72,9 +74,9 @@ const catalog = JSON.parse(readFileSync(join(ROOT, 'models/catalog.json'), 'utf8
 // source .tflite with it added (`cv-models add-metadata`, run by `npm run models`).
 const mediapipeFile = (name) => (catalog.models[name]?.mediapipe?.file ? `/models/${catalog.models[name].mediapipe.file}` : null);
 const ROWS = [
-  { id: 'segment/selfie-segmentation', tag: 'cv-segment', src: 'selfie-segmentation', attrs: { effect: process.env.BENCH_EFFECT ?? 'mask' }, models: ['selfie-segmentation'],
+  { id: 'segment/selfie-segmentation', tag: 'cv-segment', src: 'selfie-segmentation', attrs: { effect: argv.effect }, models: ['selfie-segmentation'],
     mediapipe: { task: 'segment', model: mediapipeFile('selfie-segmentation'), of: 'selfie-segmentation' } },
-  { id: 'segment/selfie-segmentation-landscape', tag: 'cv-segment', src: 'selfie-segmentation-landscape', attrs: { effect: 'mask' }, models: ['selfie-segmentation-landscape'],
+  { id: 'segment/selfie-segmentation-landscape', tag: 'cv-segment', src: 'selfie-segmentation-landscape', attrs: { effect: argv.effect }, models: ['selfie-segmentation-landscape'],
     mediapipe: { task: 'segment', model: mediapipeFile('selfie-segmentation-landscape'), of: 'selfie-segmentation-landscape' } },
   { id: 'classify/roi=face', tag: 'cv-classify', src: 'expression', attrs: { roi: 'face' }, models: ['face-detection', 'expression'], pipeline: 'face',
     mediapipe: { task: 'face', model: mediapipeFile('face-detection'), of: 'face-detection', note: 'face detection only (no expression step)' } },
