@@ -51,6 +51,42 @@ export function dequantize(q, shape, quant) {
   return out;
 }
 
+const QUANT_RANGE = { uint8: [0, 255], int8: [-128, 127], int16: [-32768, 32767] };
+
+/**
+ * The real interval a quantized tensor can hold: [(qmin - zp)·scale, (qmax - zp)·scale].
+ * Returns null for tensors that are not 8/16-bit quantized.
+ */
+export function quantRange(t) {
+  const r = QUANT_RANGE[t.type];
+  if (!r || !t.quant) return null;
+  const { scale, zeroPoint } = t.quant;
+  if (scale.length !== 1) return null;
+  const zp = Number(zeroPoint[0] ?? 0);
+  return [(r[0] - zp) * scale[0], (r[1] - zp) * scale[0]];
+}
+
+/**
+ * In a quantized TFLite graph every op saturates its result to what its uint8/int8/int16 output tensor
+ * can represent. That range is part of the model's function, not just noise: converters fold RELU6 and
+ * similar clamps into it and leave the fused activation at NONE (MobileNet SSD's "…/Relu6" tensors are
+ * uint8 with scale 6/255, zero point 0 and no fused activation). The fp32 graph computes in real values,
+ * so it must apply the same saturation with a Clip. Rounding to the quantization grid and the integer
+ * kernels' fixed-point arithmetic are not emulated: on Coral's uint8 MobileNet V2 SSD that leaves
+ * scores within 0.1 of TFLite's and the same top class (tools/tests/mobilenet.test.mjs).
+ */
+function clampToQuantRange(e, k, t) {
+  if (!QUANT_RANGE[t.type] || !t.quant) return;
+  const v = e.get(k);
+  if (v.const) return;
+  if (t.quant.scale.length !== 1) {
+    throw new ConversionError(`Activation tensor "${t.name}" is quantized per axis (${t.quant.scale.length} scales), which TFLite kernels do not produce and the converter does not handle`);
+  }
+  const [lo, hi] = quantRange(t);
+  const name = e.node('Clip', [v.name, e.scalar(lo), e.scalar(hi)], [e.tmp(`${t.name}_sat`)]);
+  e.set(k, { ...v, name });
+}
+
 const BINARY = { ADD: 'Add', SUB: 'Sub', MUL: 'Mul', DIV: 'Div', MAXIMUM: 'Max', MINIMUM: 'Min', POW: 'Pow' };
 const UNARY_ACT = { RELU: 'RELU', RELU6: 'RELU6', RELU_N1_TO_1: 'RELU_N1_TO_1', LOGISTIC: 'sigmoid', TANH: 'TANH', HARD_SWISH: 'hardswish' };
 const UNARY_ONNX = { EXP: 'Exp', LOG: 'Log', ABS: 'Abs', NEG: 'Neg', SQRT: 'Sqrt', FLOOR: 'Floor', CEIL: 'Ceil', SIN: 'Sin', COS: 'Cos' };
@@ -241,6 +277,7 @@ export function convertTflite(bytes, { graphName = 'tflite' } = {}) {
       if (outT.shape.length && (got.length !== outT.shape.length || got.some((d, i) => d !== outT.shape[i]))) {
         throw new ConversionError(`Shape mismatch: converter computed ${JSON.stringify(got)}, model declares ${JSON.stringify(outT.shape)}`);
       }
+      for (const o of op.outputs) if (o >= 0 && e.has(key(o))) clampToQuantRange(e, key(o), T[o]);
     } catch (err) {
       if (err instanceof ConversionError && !err.message.includes('operator #')) {
         throw new ConversionError(`${err.message} at ${where()}`);
