@@ -29,6 +29,7 @@ for (const [name, e] of Object.entries(catalog.models)) {
   const src = e.source?.package ? `${e.source.package} ${e.source.version}` : e.source?.script ?? '';
   const lic = e.source?.originLicense && e.source.originLicense !== e.source.license ? `${e.source.license}; origin ${e.source.originLicense}` : e.source?.license ?? '';
   const v = e.variants;
-  const cell = (p) => (v[p] ? `${kb(v[p].bytes)}: ${figure(v[p].verify)}${v[p].default === false ? ' — not default' : ''}` : '—');
+  const mixed = (x) => (x.keepFloat?.length ? `, ${x.keepFloat.length} nodes float` : '');
+  const cell = (p) => (v[p] ? `${kb(v[p].bytes)}: ${figure(v[p].verify)}${mixed(v[p])}${v[p].default === false ? ' — not default' : ''}` : '—');
   console.log(`| \`${name}\` | ${e.task} | ${src} | ${lic} | ${cell('fp32')} | ${cell('int8')} | ${cell('fp16')} |`);
 }

@@ -3,7 +3,11 @@
 // fp16 (WebGPU) variants with the quantizer, verifies each against fp32 on real photos (or seeded latents),
 // and records file, sha256, size, figures and whether the variant is a default in models/catalog.json.
 // Deterministic: the same fp32 files and photos give the same bytes and the same catalog.
-// Usage: node tools/build-variants.mjs [--only name,name] [--latency N] [--reverify]
+// Usage: node tools/build-variants.mjs [--only name,name] [--latency N] [--reverify] [--search [--target T]]
+// Mixed precision: the nodes listed for a model in tools/int8-keep-float.json stay float in its int8 file.
+// --search (re)makes that list for the --only models whose int8 misses its target on the *selection* photos
+// (tools/lib/mixed.mjs: per-layer sensitivity, greedy; --target overrides the task's default target in
+// SEARCH_METRICS), writes the file, then builds as usual.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +15,8 @@ import { encodeModel, loadModel, sha256 } from './lib/onnx-io.mjs';
 import { makeFeeds } from './lib/inputs.mjs';
 import { convertFp16, quantizeInt8 } from './lib/quantize.mjs';
 import { verifyNode, round } from './lib/verify.mjs';
+import { searchKeepFloat, SEARCH_METRICS } from './lib/mixed.mjs';
+import { DEFAULT_PHOTOS, loadPhotoRgba, rgbaToTensor, specGeometry } from './lib/photos.mjs';
 import { stableStringify } from './build-models.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -20,8 +26,31 @@ const DARKNET = '/usr/share/darknet/data';
 /** Person segmentation is judged on photos of people: on a cat or a coffee cup even fp32 hovers near 0.5. */
 const PEOPLE = [`${DARKNET}/person.jpg`, `${SKIMAGE}/astronaut.png`, `${SKIMAGE}/camera.png`];
 
+/**
+ * Photos the mixed-precision search judges on: Debian photos that no model is verified on (people, a face,
+ * non-people scenes). Each model's search uses those of them (and of the calibration photos) that are not
+ * among its own verification photos, plus their mirror images.
+ */
+const SELECTION_EXTRA = [
+  '/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg', // python3-matplotlib-data: a portrait
+  `${DARKNET}/scream.jpg`, `${SKIMAGE}/rocket.jpg`, `${SKIMAGE}/motorcycle_right.png`, `${SKIMAGE}/camera.png`,
+];
+/** Person segmentation is searched on photos with people too (see PEOPLE). */
+const SELECTION_PEOPLE = ['/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg', `${DARKNET}/kite.jpg`, `${DARKNET}/scream.jpg`, `${DARKNET}/horses.jpg`];
+
 /** The quantizer's settings for the shipped int8 files (its WASM-tuned defaults, spelled out). */
 export const INT8_OPTIONS = { method: 'percentile', percentile: 99.999, skipDepthwise: true, minDepth: 32, concatSameScale: true };
+
+export const KEEP_FLOAT_FILE = path.join(ROOT, 'tools', 'int8-keep-float.json');
+/** Per model: the nodes its int8 file keeps float, as the last --search chose them (reviewed, committed). */
+export function keepFloatLists() {
+  return fs.existsSync(KEEP_FLOAT_FILE) ? JSON.parse(fs.readFileSync(KEEP_FLOAT_FILE, 'utf8')) : {};
+}
+/** The quantizer options for one model's shipped int8 file. */
+export function int8OptionsFor(name, lists = keepFloatLists()) {
+  const keep = lists[name]?.keepFloat ?? [];
+  return keep.length ? { ...INT8_OPTIONS, exclude: keep } : { ...INT8_OPTIONS };
+}
 
 /** The verify task for a catalog entry, or null when it has no comparable output. */
 function verifyTask(name, entry) {
@@ -33,16 +62,41 @@ function verifyTask(name, entry) {
   throw new Error(`${name}: no verification for task ${entry.task}`);
 }
 
-/** Calibration and verification inputs: photos through the entry's input spec, or seeded latents. */
-function feedsFor(model, entry, purpose) {
+/** Calibration, verification and selection inputs: photos through the entry's input spec, or seeded latents. */
+export function feedsFor(model, entry, purpose) {
   const image = entry.input?.color && entry.input.shape.length === 4;
-  if (!image) return makeFeeds(model, { normal: 32, seed: purpose === 'calibrate' ? 1234 : 4242 }).feeds;
+  if (!image) return makeFeeds(model, { normal: 32, seed: { calibrate: 1234, verify: 4242, select: 777 }[purpose] }).feeds;
+  if (purpose === 'select') return selectionFeeds(entry);
   const photos = entry.task === 'segment' && purpose === 'verify' ? PEOPLE : undefined;
   return makeFeeds(model, { spec: entry.input, photos }).feeds;
 }
 
+/** Photos a model is verified on. */
+function verificationPhotos(entry) {
+  return entry.task === 'segment' ? PEOPLE : DEFAULT_PHOTOS;
+}
+
+/** Selection inputs for the mixed-precision search: never a verification photo; each photo and its mirror. */
+function selectionFeeds(entry) {
+  const verify = new Set(verificationPhotos(entry));
+  const pool = entry.task === 'segment' ? SELECTION_PEOPLE : [...DEFAULT_PHOTOS, ...SELECTION_EXTRA];
+  const photos = [...new Set(pool)].filter((p) => !verify.has(p) && fs.existsSync(p));
+  const spec = entry.input;
+  const { width, height, dims } = specGeometry(spec);
+  const feeds = [];
+  for (const p of photos) {
+    const rgba = loadPhotoRgba(p, width, height);
+    const mirror = new Uint8Array(rgba.length);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) mirror.set(rgba.subarray((y * width + x) * 4, (y * width + x) * 4 + 4), (y * width + width - 1 - x) * 4);
+    }
+    for (const img of [rgba, mirror]) feeds.push({ [spec.name]: { data: rgbaToTensor(img, width, height, spec), dims } });
+  }
+  return feeds;
+}
+
 const describe = (r) => {
-  const keep = ['backend', 'samples', 'maxAbsDiff', 'top1Agreement', 'maskIoU', 'worstMaskIoU', 'boxIoU', 'detectionAgreement', 'psnr', 'worstPsnr', 'meanCosine', 'minCosine', 'pass'];
+  const keep = ['backend', 'samples', 'maxAbsDiff', 'top1Agreement', 'maskIoU', 'worstMaskIoU', 'boxIoU', 'detectionAgreement', 'maxScoreDiff', 'psnr', 'worstPsnr', 'meanCosine', 'minCosine', 'pass'];
   const out = {};
   for (const k of keep) if (r[k] !== undefined) out[k] = typeof r[k] === 'number' ? round(r[k], 4) : r[k];
   if (r.latency) out.latency = { threads: r.latency.threads, fp32CpuMs: r.latency.referenceCpuMs, cpuMs: r.latency.candidateCpuMs, ratio: r.latency.cpuRatio };
@@ -63,14 +117,22 @@ async function variantsFor(name, entry, { latencyRuns, reverify }) {
     return { file, sha256: sha256(bytes), bytes: bytes.length };
   };
 
-  const int8 = await quantizeInt8(model, calib, INT8_OPTIONS);
+  const mixed = keepFloatLists()[name];
+  const int8 = await quantizeInt8(model, calib, int8OptionsFor(name));
   const int8Meta = write('int8', encodeModel(int8.model));
+  if (mixed?.keepFloat?.length) {
+    // Reviewable record of the mixed precision: which nodes stay float and what the search saw on its photos.
+    int8Meta.keepFloat = mixed.keepFloat;
+    int8Meta.mixedPrecision = { method: mixed.method, metric: mixed.metric, target: mixed.target, selectionBefore: mixed.before, selectionAfter: mixed.after, candidates: mixed.candidates };
+  }
   const fp16Meta = write('fp16', encodeModel(convertFp16(model, {}).model));
   // Same bytes as last time: keep the recorded figures (latency is a measurement and varies from run to
   // run; keeping it makes the catalog reproduce bit for bit). --reverify measures again.
   const prev = entry.variants;
   if (!reverify && prev.int8?.sha256 === int8Meta.sha256 && prev.fp16?.sha256 === fp16Meta.sha256 && prev.int8.verify && prev.fp16.verify) {
-    return { int8: prev.int8, fp16: prev.fp16 };
+    const { keepFloat, mixedPrecision, ...rest } = prev.int8;
+    void keepFloat; void mixedPrecision;
+    return { int8: { ...rest, ...int8Meta, verify: prev.int8.verify }, fp16: prev.fp16 };
   }
   const v8 = describe(
     await verifyNode({ candidate: path.join(MODELS, int8Meta.file), reference: fp32File, task, feeds: check, latencyRuns, runtime: 'web', threads: 1 }),
@@ -87,12 +149,40 @@ async function variantsFor(name, entry, { latencyRuns, reverify }) {
   return out;
 }
 
+/** Task metric the search drives for a catalog entry. */
+const searchTask = (name, entry) => verifyTask(name, entry);
+
+/** Re-runs the mixed-precision search for a model and stores its keep-float list in KEEP_FLOAT_FILE. */
+async function search(name, entry, target) {
+  const model = loadModel(path.join(MODELS, entry.variants.fp32.file));
+  const task = searchTask(name, entry);
+  const t0 = Date.now();
+  const r = await searchKeepFloat(model, feedsFor(model, entry, 'calibrate'), feedsFor(model, entry, 'select'), {
+    task, target, opts: INT8_OPTIONS, log: (s) => process.stdout.write(`  ${name} [${Math.round((Date.now() - t0) / 1000)}s] ${s}\n`),
+  });
+  const lists = keepFloatLists();
+  const rounded = (x) => round(x, 4);
+  if (r.keepFloat.length) {
+    lists[name] = {
+      method: 'per-node sensitivity (output SQNR with only that node int8), greedy most-sensitive-first, then pruned',
+      metric: r.metric, target: r.target, before: rounded(r.before), after: rounded(r.after), candidates: r.candidates,
+      keepFloat: r.keepFloat,
+    };
+  } else delete lists[name];
+  fs.writeFileSync(KEEP_FLOAT_FILE, stableStringify(lists));
+}
+
 async function main(argv) {
   const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1].split(',') : null;
   const latencyRuns = argv.includes('--latency') ? Number(argv[argv.indexOf('--latency') + 1]) : 20;
   const reverify = argv.includes('--reverify');
   const catalogPath = path.join(MODELS, 'catalog.json');
   const catalog = JSON.parse(fs.readFileSync(catalogPath, 'utf8'));
+  if (argv.includes('--search')) {
+    if (!only) throw new Error('--search needs --only name,name (it takes about a minute per model)');
+    const target = argv.includes('--target') ? Number(argv[argv.indexOf('--target') + 1]) : undefined;
+    for (const name of only) await search(name, catalog.models[name], target);
+  }
   for (const [name, entry] of Object.entries(catalog.models)) {
     if (entry.parts || !entry.variants?.fp32 || (only && !only.includes(name))) continue;
     const t0 = Date.now();

@@ -178,6 +178,16 @@ export async function quantizeInt8(model, feeds, opts = {}) {
   const inits = initializerMap(g);
   const graphOutputs = new Set(g.output.map((o) => o.name));
   const exclude = new Set(opts.exclude ?? []);
+  {
+    // Keeping a weighted op or Add float keeps the Relu/Clip that would be folded into it float too: that
+    // activation is part of the same unit (quantised alone it would put a Q→DQ back on the float result).
+    const cm = consumerMap(g);
+    for (const n of g.node) {
+      if (!exclude.has(n.name) || !(n.opType in WEIGHTED || n.opType === 'Add')) continue;
+      const cs = cm.get(n.output[0]) ?? [];
+      if (cs.length === 1 && (cs[0].opType === 'Relu' || cs[0].opType === 'Clip')) exclude.add(cs[0].name);
+    }
+  }
   const floatOps = new Set([...DEFAULT_FLOAT_OPS, ...(opts.floatOps ?? [])]);
   const isFloat = (t) => types.get(t) === DT.FLOAT;
   const isInit = (t) => inits.has(t);
@@ -295,7 +305,15 @@ export async function quantizeInt8(model, feeds, opts = {}) {
   // Graph outputs are produced as float; their consumers may still read a QDQ copy, but never the output itself.
   const calibNames = qTensors.filter((t) => !graphOutputs.has(t));
   log(`quantising ${quantNodes.size} nodes, calibrating ${calibNames.length} tensors on ${feeds.length} inputs`);
-  const ranges = await calibrate(model, calibNames, feeds, { method: opts.method, percentile: opts.percentile });
+  // opts.rangeCache (a Map, filled here) lets a caller that quantises the same model many times (the
+  // mixed-precision search) calibrate each tensor once: every tensor's range depends only on its own values.
+  const cache = opts.rangeCache;
+  const missing = cache ? calibNames.filter((t) => !cache.has(t)) : calibNames;
+  const ranges = missing.length ? await calibrate(model, missing, feeds, { method: opts.method, percentile: opts.percentile }) : new Map();
+  if (cache) {
+    for (const [t, r] of ranges) cache.set(t, r);
+    for (const t of calibNames) ranges.set(t, cache.get(t));
+  }
   // Folded activations: force the clamp range.
   for (const [t, hi] of clampMax) {
     const r = ranges.get(t);

@@ -44,7 +44,7 @@ test('the shipped files reproduce from the pinned packages: conversion and int8 
   const { loadModel, encodeModel } = await import('../lib/onnx-io.mjs');
   const { makeFeeds } = await import('../lib/inputs.mjs');
   const { quantizeInt8 } = await import('../lib/quantize.mjs');
-  const { INT8_OPTIONS } = await import('../build-variants.mjs');
+  const { int8OptionsFor } = await import('../build-variants.mjs');
   const entry = catalog.models['face-detection'];
   const tflite = readFileSync(new URL(`../../node_modules/${entry.source.package}/${entry.source.file}`, import.meta.url));
   const fp32 = convertTflite(tflite).bytes;
@@ -52,6 +52,25 @@ test('the shipped files reproduce from the pinned packages: conversion and int8 
   // The int8 variant, as tools/build-variants.mjs makes it (calibrated on the Debian photos).
   const model = loadModel(fp32);
   const { feeds } = makeFeeds(model, { spec: entry.input });
-  const int8 = await quantizeInt8(model, feeds, INT8_OPTIONS);
+  const options = int8OptionsFor('face-detection');
+  // Mixed precision: the catalog records the nodes kept float, and they are the ones the build used.
+  assert.deepEqual(options.exclude ?? [], entry.variants.int8.keepFloat ?? []);
+  const int8 = await quantizeInt8(model, feeds, options);
   assert.equal(createHash('sha256').update(encodeModel(int8.model)).digest('hex'), entry.variants.int8.sha256, 'int8 quantization');
+});
+
+test('every int8 variant with mixed precision names nodes of its fp32 model, and the list is the committed one', async () => {
+  const { loadModel } = await import('../lib/onnx-io.mjs');
+  const { keepFloatLists } = await import('../build-variants.mjs');
+  const lists = keepFloatLists();
+  for (const [name, entry] of Object.entries(catalog.models)) {
+    const int8 = entry.variants?.int8;
+    if (!int8) continue;
+    assert.deepEqual(int8.keepFloat ?? [], lists[name]?.keepFloat ?? [], `${name}: catalog keepFloat = tools/int8-keep-float.json`);
+    if (!int8.keepFloat) continue;
+    const nodes = new Set(loadModel(readFileSync(new URL(entry.variants.fp32.file, catalogUrl))).graph.node.map((n) => n.name));
+    for (const n of int8.keepFloat) assert.ok(nodes.has(n), `${name}: ${n} is not a node of ${entry.variants.fp32.file}`);
+    assert.ok(int8.mixedPrecision.selectionAfter >= int8.mixedPrecision.target, `${name}: search met its target`);
+  }
+  for (const name of Object.keys(lists)) assert.ok(catalog.models[name]?.variants?.int8?.keepFloat, `${name}: listed but not built`);
 });

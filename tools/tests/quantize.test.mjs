@@ -142,6 +142,55 @@ test('quantize is deterministic: same model and photos give identical bytes', as
   assert.equal(sha256(encodeModel(f1)), sha256(encodeModel(f2)));
 });
 
+test('--keep-float: a kept conv keeps float weights, runs with no Q/DQ of its own, and takes its folded Relu with it', async () => {
+  const fp32 = loadModel(SEGMENTER);
+  const feeds = makeFeeds(fp32, { photos: CALIB.slice(0, 3) }).feeds;
+  const full = await quantizeInt8(fp32, feeds);
+  const convs = full.report.quantizedNodes.filter((s) => s.startsWith('Conv:')).map((s) => s.slice(5));
+  // A conv whose sole consumer is a Relu (folded into the uint8 range when the conv is int8).
+  const cm = new Map();
+  for (const n of fp32.graph.node) for (const i of n.input) cm.set(i, [...(cm.get(i) ?? []), n]);
+  const kept = convs.find((c) => {
+    const n = fp32.graph.node.find((x) => x.name === c);
+    const cs = cm.get(n.output[0]) ?? [];
+    return cs.length === 1 && cs[0].opType === 'Relu';
+  });
+  assert.ok(kept, 'fixture has a conv followed by a Relu');
+  const relu = cm.get(fp32.graph.node.find((x) => x.name === kept).output[0])[0];
+  const { model, report } = await quantizeInt8(fp32, feeds, { exclude: [kept] });
+  assert.ok(!report.quantizedNodes.includes(`Conv:${kept}`));
+  assert.ok(report.floatWeightedNodes.includes(`Conv:${kept}`));
+  const g = model.graph;
+  const conv = g.node.find((n) => n.name === kept);
+  const inits = initializerMap(g);
+  assert.equal(inits.get(conv.input[1])?.dataType, DT.FLOAT, 'float weight read directly');
+  const r = g.node.find((n) => n.name === relu.name);
+  assert.ok(r && r.input[0] === conv.output[0], 'Relu not folded: it reads the float conv output');
+  const producers = new Map(g.node.flatMap((n) => n.output.map((o) => [o, n])));
+  assert.notEqual(producers.get(r.input[0]).opType, 'DequantizeLinear');
+  // Same list, same bytes.
+  const again = await quantizeInt8(loadModel(SEGMENTER), feeds, { exclude: [kept] });
+  assert.equal(sha256(encodeModel(again.model)), sha256(encodeModel(model)));
+});
+
+test('mixed-precision search: ranks nodes by sensitivity, meets its target on the selection inputs, same list twice', async () => {
+  const { searchKeepFloat } = await import('../lib/mixed.mjs');
+  const fp32 = loadModel(SEGMENTER);
+  const calib = makeFeeds(fp32, { photos: CALIB.slice(0, 3) }).feeds;
+  const select = makeFeeds(fp32, { photos: PHOTOS.filter((_, i) => i % 2 === 1).slice(0, 3) }).feeds;
+  const opts = { skipDepthwise: false, minDepth: 0, quantizeLast: true };
+  // An unreachable-by-int8 target makes the search keep nodes float; a loose one keeps none.
+  const loose = await searchKeepFloat(fp32, calib, select, { task: 'segment', target: 0.5, opts });
+  assert.deepEqual(loose.keepFloat, []);
+  const strict = await searchKeepFloat(fp32, calib, select, { task: 'segment', target: 0.9995, opts });
+  assert.ok(strict.sensitivity.length === strict.candidates && strict.candidates > 3);
+  for (let i = 1; i < strict.sensitivity.length; i++) assert.ok(strict.sensitivity[i - 1].sqnr <= strict.sensitivity[i].sqnr, 'most sensitive first');
+  assert.ok(strict.keepFloat.length > 0 && strict.keepFloat.every((n) => strict.sensitivity.some((x) => x.node === n)));
+  assert.ok(strict.after > strict.before, `keeping ${strict.keepFloat.length} nodes float: ${strict.before} → ${strict.after}`);
+  const again = await searchKeepFloat(loadModel(SEGMENTER), calib, select, { task: 'segment', target: 0.9995, opts });
+  assert.deepEqual(again.keepFloat, strict.keepFloat);
+});
+
 test('fp16: float16 initializers, float32 graph IO, agrees with fp32', async () => {
   for (const [file, task] of [[CLASSIFIER, 'classify'], [SEGMENTER, 'segment']]) {
     const fp32 = loadModel(file);
