@@ -285,6 +285,14 @@ function analyse(cell, cold, run) {
       cachedMs: round(run.ready?.loadMs),
       cachedFromCache: run.ready?.fromCache ?? null,
     },
+    // The cached page's start, since navigation: element created (page script ran), ready, first result;
+    // and where the element's load went (cv-ready's timings).
+    startup: {
+      createdAtMs: round(run.createdAt),
+      readyAtMs: round(run.readyAt),
+      firstResultAtMs: round(run.firstResultAt),
+      ready: run.ready?.timings ? Object.fromEntries(Object.entries(run.ready.timings).map(([k, v]) => [k, round(v)])) : undefined,
+    },
     firstResult: {
       coldSinceCreateMs: round(cold?.firstResultAt - cold?.createdAt),
       cachedSinceCreateMs: round(run.firstResultAt - run.createdAt),

@@ -333,6 +333,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       let threads = 1;
       let fromCache = true;
       let precision: string | null = null;
+      const timings = { resolveMs: performance.now() - t0, runtimeMs: 0, fetchMs: 0, sessionMs: 0 };
       await Promise.all(
         needs.map(async (need) => {
           const mpTask = mpRoles[need.role];
@@ -345,6 +346,9 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
           keys[need.role] = key;
           entries[need.role] = entry;
           threads = loaded.threads;
+          timings.runtimeMs = Math.max(timings.runtimeMs, loaded.timings.runtimeMs);
+          timings.fetchMs = Math.max(timings.fetchMs, loaded.timings.fetchMs);
+          timings.sessionMs = Math.max(timings.sessionMs, loaded.timings.sessionMs);
           fromCache &&= loaded.fromCache;
           precision ??= p;
         }),
@@ -363,7 +367,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       this.models = next;
       this.releaseModels(previous);
       this.clearError();
-      const detail: CvReadyDetail = { model: this.src || this.modelNeeds().map((n) => n.src).join('+'), backend, threads, loadMs: performance.now() - t0, precision, fromCache };
+      const detail: CvReadyDetail = { model: this.src || this.modelNeeds().map((n) => n.src).join('+'), backend, threads, loadMs: performance.now() - t0, precision, fromCache, timings };
       this.emit('cv-ready', detail);
       this.loop.reschedule();
       void this.processStill();

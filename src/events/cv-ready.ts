@@ -9,6 +9,12 @@ export interface CvReadyDetail {
   /** Which file variant runs: int8, fp16, fp32, or null for a URL `src`. */
   precision: string | null;
   fromCache: boolean;
+  /**
+   * Where `loadMs` went, ms: resolving the backend and catalog on the page, then in the worker starting the
+   * runtime, fetching and checking the model bytes, and creating the session (the slowest model's, when
+   * several load side by side).
+   */
+  timings: { resolveMs: number; runtimeMs: number; fetchMs: number; sessionMs: number };
 }
 export type CvReadyEvent = CustomEvent<CvReadyDetail>;
 declare global {

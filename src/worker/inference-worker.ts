@@ -139,8 +139,11 @@ function errorOf(e: unknown): { code: string; message: string } {
 
 /** Loads a .tflite model into a MediaPipe task (ImageSegmenter or FaceDetector, as the catalog's task says). */
 async function loadMediapipe(id: number, key: string, spec: LoadSpec): Promise<void> {
+  const t0 = performance.now();
   const rt = await mediapipeRuntime();
+  const t1 = performance.now();
   const { bytes, fromCache } = await fetchModel(spec.url, spec.sha256, (p) => post({ type: 'progress', id, ...p }));
+  const t2 = performance.now();
   const kind = spec.task;
   if (kind !== 'segment' && kind !== 'detect') throw new PipelineError('backend-unavailable', `MediaPipe runs segmentation and face detection models; ${spec.url} is a "${kind}" model`);
   const task: Promise<MediapipeSegmenter | MediapipeFaceDetector> = kind === 'segment' ? rt.createSegmenter(bytes) : rt.createFaceDetector(bytes);
@@ -157,7 +160,7 @@ async function loadMediapipe(id: number, key: string, spec: LoadSpec): Promise<v
     (await task).close();
   }
   entry.info = { key, input: spec.input, labels: spec.labels, inputNames: [], outputNames: [], inputDims: {} };
-  post({ type: 'loaded', id, key, threads: 1, fromCache, inputNames: [], outputNames: [] });
+  post({ type: 'loaded', id, key, threads: 1, fromCache, inputNames: [], outputNames: [], timings: { runtimeMs: t1 - t0, fetchMs: t2 - t1, sessionMs: performance.now() - t2 } });
 }
 
 // Runs are serialised: sessions are not re-entrant, and several elements may share this worker.
@@ -178,8 +181,11 @@ async function handle(msg: ToWorker): Promise<void> {
           await loadMediapipe(msg.id, msg.key, msg.spec);
           return;
         }
+        const t0 = performance.now();
         const rt = await ortRuntime();
+        const t1 = performance.now();
         const { bytes, fromCache } = await fetchModel(msg.spec.url, msg.spec.sha256, (p) => post({ type: 'progress', id: msg.id, ...p }));
+        const t2 = performance.now();
         // One session is created at a time: onnxruntime's WebGPU provider refuses a second creation while one
         // is in flight ("another WebGPU EP inference session is being created"), e.g. for roi="face".
         const session = (creating = creating.catch(() => {}).then(() => rt.createSession(bytes)));
@@ -201,7 +207,8 @@ async function handle(msg: ToWorker): Promise<void> {
           inputDims: s.inputDims,
           ...(msg.spec.outputRange ? { outputRange: msg.spec.outputRange } : {}),
         };
-        post({ type: 'loaded', id: msg.id, key: msg.key, threads: rt.threads, fromCache, inputNames: [...s.inputNames], outputNames: [...s.outputNames] });
+        const timings = { runtimeMs: t1 - t0, fetchMs: t2 - t1, sessionMs: performance.now() - t2 };
+        post({ type: 'loaded', id: msg.id, key: msg.key, threads: rt.threads, fromCache, inputNames: [...s.inputNames], outputNames: [...s.outputNames], timings });
       } catch (e) {
         post({ type: 'error', id: msg.id, ...errorOf(e) });
       }

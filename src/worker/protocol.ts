@@ -26,6 +26,13 @@ export interface WorkerPhases {
   compositeMs: number;
 }
 
+/** Where a model load's time went in the worker, ms: starting the runtime (shared), fetching and checking the bytes, creating the session. */
+export interface LoadTimings {
+  runtimeMs: number;
+  fetchMs: number;
+  sessionMs: number;
+}
+
 /** What the page asks a model to be loaded with. */
 export interface LoadSpec {
   url: string;
@@ -79,7 +86,7 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'progress'; id: number; loaded: number; total: number }
-  | { type: 'loaded'; id: number; key: string; threads: number; fromCache: boolean; inputNames: string[]; outputNames: string[] }
+  | { type: 'loaded'; id: number; key: string; threads: number; fromCache: boolean; inputNames: string[]; outputNames: string[]; timings: LoadTimings }
   | { type: 'result'; id: number; result: PipelineResult; inferenceMs: number; phases: WorkerPhases }
   | { type: 'learned'; id: number; value: LearnStatus | HeadFile }
   | { type: 'learn-progress'; head: string; status: LearnStatus }

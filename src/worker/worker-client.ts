@@ -1,7 +1,7 @@
 import { CvError } from '../events/cv-error.js';
 import type { EngineName } from '../runtime/types.js';
 import type { HeadFile } from '../tasks/learn/head.js';
-import type { FromWorker, LearnOp, LearnStatus, LoadSpec, PipelineRequest, PipelineResult, ToWorker, WorkerPhases } from './protocol.js';
+import type { FromWorker, LearnOp, LearnStatus, LoadSpec, LoadTimings, PipelineRequest, PipelineResult, ToWorker, WorkerPhases } from './protocol.js';
 
 export interface RunAnswer {
   result: PipelineResult;
@@ -16,6 +16,7 @@ export interface LoadedModel {
   fromCache: boolean;
   inputNames: string[];
   outputNames: string[];
+  timings: LoadTimings;
 }
 
 type Pending = {
