@@ -14,6 +14,8 @@ export interface GenerateResult {
   height: number;
   /** One RGBA buffer per variant, width×height×4. */
   images: Uint8ClampedArray[];
+  /** The same images as bitmaps, made in the worker so the page only draws them. */
+  bitmaps?: ImageBitmap[];
   /** The source regions that were used, in frame pixels (VAE and image-to-image). */
   crops?: Rect[];
 }
