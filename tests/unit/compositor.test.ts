@@ -72,6 +72,17 @@ for (const kind of ['webgl2', '2d'] as const) {
       expect([r! > 200, g2! > 200, b! < 40]).to.deep.equal([true, true, true]);
     });
 
+    it('switches effects on one canvas (mask at mask size, then replace at frame size, then mask)', async () => {
+      c.draw(frame, W, H, 'mask', 0.5, 0.5);
+      c.setBackground([0, 1, 0]);
+      c.draw(frame, W, H, 'replace', 0.5, 0.5);
+      expect([c.canvas.width, c.canvas.height]).to.deep.equal([W, H]);
+      expect((await pixel(c, 56, 24))[1]).to.be.greaterThan(200);
+      c.draw(frame, W, H, 'mask', 0.5, 0.5);
+      expect([c.canvas.width, c.canvas.height]).to.deep.equal([16, 12]);
+      expect((await pixel(c, 56, 24))[3]).to.equal(0);
+    });
+
     it('blur: the person is sharp, the background is the blurred frame', async () => {
       c.draw(frame, W, H, 'blur', 0.5, 0.5);
       const person = await pixel(c, 4, 24);
