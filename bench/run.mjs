@@ -472,7 +472,7 @@ function tableRows(cells) {
   });
 }
 
-const PHASES = ['grabMs', 'toWorkerMs', 'waitMs', 'runMs', 'pipelineMs', 'compositeMs', 'backMs', 'paintMs'];
+const PHASES = ['grabMs', 'toWorkerMs', 'waitMs', 'runMs', 'pipelineMs', 'resizeMs', 'compositeMs', 'backMs', 'paintMs'];
 function phaseRows(cells) {
   return cells
     .filter((c) => c.result?.phasesMedianMs)
@@ -617,7 +617,7 @@ async function main() {
     `${opts.frames} frames per cell after ${opts.warmup} warm-up frames (WebGPU ${opts.webgpuFrames}), camera: ${argv.photo.split('/').pop()} at 640×480, ${opts.videoFps} fps.\n\n` +
     markdownTable(HEADERS, tableRows(cells)) +
     `\n## Where the latency goes (medians, ms)\n\nMeasured by the element for each frame: grabbing the frame on the page, the trip to the worker, waiting there, the model runtime (session.run or the MediaPipe task), our pre/post-processing, compositing (cv-segment, in the worker), the trip back, painting on the page.\n\n` +
-    markdownTable(['element', 'model', 'backend', 'grab', 'to worker', 'wait', 'runtime', 'pre/post', 'composite', 'back', 'paint', 'latency'], phaseRows(cells)) +
+    markdownTable(['element', 'model', 'backend', 'grab', 'to worker', 'wait', 'runtime', 'pre/post', '(of it resize)', 'composite', 'back', 'paint', 'latency'], phaseRows(cells)) +
     `\n## Targets\n\n` +
     markdownTable(['target', 'goal', 'measured', 'verdict'], targetRows(targetList)) +
     (soak ? `\n## Soak\n\n${soak.cell}, frame ${soak.frames[0]} → ${soak.frames[1]}: renderer RSS ${soak.at1000?.rendererRssMB} → ${soak.at10000?.rendererRssMB} MB (${soak.rssGrowthPct} %); page + worker JS memory (measureUserAgentSpecificMemory) ${soak.at1000?.uaTotalMB} → ${soak.at10000?.uaTotalMB} MB (${soak.uaGrowthPct} %); worker ${soak.at1000?.uaWorkerMB} → ${soak.at10000?.uaWorkerMB} MB (${soak.workerGrowthPct} %); main-thread JS heap ${soak.at1000?.heapUsedMB} → ${soak.at10000?.heapUsedMB} MB (${soak.heapGrowthPct} %).\n` : '') +

@@ -98,7 +98,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     inferenceMs: 0,
     dropped: 0,
     frames: 0,
-    phases: { grabMs: 0, toWorkerMs: 0, waitMs: 0, runMs: 0, pipelineMs: 0, compositeMs: 0, backMs: 0, paintMs: 0 },
+    phases: { grabMs: 0, toWorkerMs: 0, waitMs: 0, runMs: 0, pipelineMs: 0, resizeMs: 0, compositeMs: 0, backMs: 0, paintMs: 0 },
   };
 
   protected models: LoadedModels | null = null;
@@ -521,6 +521,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
         waitMs: phases.startedAt - phases.receivedAt,
         runMs: phases.runMs,
         pipelineMs: phases.pipelineMs,
+        resizeMs: phases.resizeMs,
         compositeMs: phases.compositeMs,
         backMs: receivedAt - (phases.postedAt - origin),
         paintMs: performance.now() - receivedAt,

@@ -21,8 +21,9 @@ import type { FromWorker, LoadSpec, PipelineResult, ToWorker } from './protocol.
 
 /** The shared clock: timeOrigin differs between the page and a worker, so instants are sent as absolute ms. */
 const clock = () => performance.timeOrigin + performance.now();
-/** Time spent inside the runtime during the current job. */
+/** Time spent inside the runtime, and resampling the frame, during the current job. */
 let runMs = 0;
+let resizeMs = 0;
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -90,6 +91,15 @@ let ctx2d: OffscreenCanvasRenderingContext2D | undefined;
 const post = (msg: FromWorker, transfer: Transferable[] = []) => self.postMessage(msg, transfer);
 
 function pixels(frame: FrameImage, crop: Rect, width: number, height: number): Uint8ClampedArray {
+  const t = performance.now();
+  try {
+    return resample(frame, crop, width, height);
+  } finally {
+    resizeMs += performance.now() - t;
+  }
+}
+
+function resample(frame: FrameImage, crop: Rect, width: number, height: number): Uint8ClampedArray {
   if (!canvas || canvas.width !== width || canvas.height !== height) {
     canvas = new OffscreenCanvas(width, height);
     ctx2d = canvas.getContext('2d', { willReadFrequently: true })!;
@@ -233,6 +243,7 @@ async function handle(msg: ToWorker): Promise<void> {
         const startedAt = clock();
         const t0 = performance.now();
         runMs = 0;
+        resizeMs = 0;
         let compositeMs = 0;
         try {
           let result: PipelineResult;
@@ -257,7 +268,7 @@ async function handle(msg: ToWorker): Promise<void> {
           if ('images' in result) for (const img of result.images) transfer.push(img.buffer);
           if ('bitmaps' in result && result.bitmaps) transfer.push(...result.bitmaps);
           const inferenceMs = performance.now() - t0;
-          const phases = { receivedAt, startedAt, postedAt: clock(), runMs, pipelineMs: inferenceMs - runMs - compositeMs, compositeMs };
+          const phases = { receivedAt, startedAt, postedAt: clock(), runMs, resizeMs, pipelineMs: inferenceMs - runMs - compositeMs, compositeMs };
           post({ type: 'result', id: msg.id, result, inferenceMs, phases }, transfer);
         } catch (e) {
           post({ type: 'error', id: msg.id, ...errorOf(e) });

@@ -22,6 +22,8 @@ export interface WorkerPhases {
   runMs: number;
   /** Pre- and post-processing around it: resize, tensor conversion, decoding. */
   pipelineMs: number;
+  /** The part of pipelineMs spent cropping and resampling the frame to the model's input. */
+  resizeMs: number;
   /** Drawing the composite (`<cv-segment>` in the worker). */
   compositeMs: number;
 }

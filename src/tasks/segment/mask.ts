@@ -1,3 +1,12 @@
+/** True when any value lies outside [0, 1]: the output is logits, not probabilities. */
+export function outsideUnit(data: Float32Array): boolean {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (v < 0 || v > 1) return true;
+  }
+  return false;
+}
+
 /** Share of mask values at or above `threshold`. */
 export function foregroundShare(mask: ArrayLike<number>, threshold = 0.5): number {
   let fg = 0;
@@ -22,7 +31,13 @@ export function maskIoU(a: ArrayLike<number>, b: ArrayLike<number>, threshold = 
  * ready for an R8 texture. `channels` > 1 means a softmax over classes with class 0 = background.
  */
 export function maskToBytes(data: Float32Array, pixels: number, channels: number, layout: 'NCHW' | 'NHWC', logits: boolean): Uint8Array {
-  const out = new Uint8Array(pixels);
+  // Uint8ClampedArray rounds and clamps on write, which is what the general path below spells out.
+  const clamped = new Uint8ClampedArray(pixels);
+  if (channels === 1 && !logits) {
+    for (let i = 0; i < pixels; i++) clamped[i] = data[i]! * 255;
+    return new Uint8Array(clamped.buffer);
+  }
+  const out = new Uint8Array(clamped.buffer);
   for (let i = 0; i < pixels; i++) {
     let p: number;
     if (channels === 1) {

@@ -2,7 +2,7 @@ import type { Rect } from '../shared/geometry.js';
 import { frameToInput } from '../shared/image-input.js';
 import { outputOf, type FrameImage, type ModelInfo, type PipelineContext } from '../shared/pipeline.js';
 import { inputSize } from '../shared/tensor-spec.js';
-import { foregroundShare, maskToBytes } from './mask.js';
+import { foregroundShare, maskToBytes, outsideUnit } from './mask.js';
 
 export interface SegmentRequest {
   task: 'segment';
@@ -44,7 +44,7 @@ export async function runSegment(
     throw new Error(`Mask output [${out.dims}] does not fit the ${width}×${height} input`);
   }
   const nchw = out.dims.length === 4 && out.dims[1] === channels && channels !== out.dims[3];
-  const logits = channels === 1 && out.data.some((v) => v < 0 || v > 1);
+  const logits = channels === 1 && outsideUnit(out.data);
   const mask = maskToBytes(out.data, pixels, channels, nchw ? 'NCHW' : 'NHWC', logits);
   return { width, height, foreground: foregroundShare(mask, req.threshold * 255), mask, crop };
 }
