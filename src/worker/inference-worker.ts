@@ -85,8 +85,11 @@ function composite(frame: FrameImage, req: SegmentRequest, result: SegmentResult
   c.draw(frame.image as TexImageSource, frame.width, frame.height, req.composite!.effect, req.threshold, req.composite!.opacity);
 }
 
-let canvas: OffscreenCanvas | undefined;
-let ctx2d: OffscreenCanvasRenderingContext2D | undefined;
+/**
+ * One resampling canvas per input size, kept: a face pipeline resamples to the detector's 128×128 and
+ * the classifier's size every frame, and making a canvas and context each time cost ~5 ms a frame.
+ */
+const resamplers = new Map<string, OffscreenCanvasRenderingContext2D>();
 
 const post = (msg: FromWorker, transfer: Transferable[] = []) => self.postMessage(msg, transfer);
 
@@ -100,14 +103,17 @@ function pixels(frame: FrameImage, crop: Rect, width: number, height: number): U
 }
 
 function resample(frame: FrameImage, crop: Rect, width: number, height: number): Uint8ClampedArray {
-  if (!canvas || canvas.width !== width || canvas.height !== height) {
-    canvas = new OffscreenCanvas(width, height);
-    ctx2d = canvas.getContext('2d', { willReadFrequently: true })!;
+  const key = `${width}x${height}`;
+  let ctx2d = resamplers.get(key);
+  if (!ctx2d) {
+    if (resamplers.size >= 8) resamplers.clear(); // sizes come from the loaded models: a handful at most
+    ctx2d = new OffscreenCanvas(width, height).getContext('2d', { willReadFrequently: true })!;
     ctx2d.imageSmoothingQuality = 'high';
+    resamplers.set(key, ctx2d);
   }
-  ctx2d!.clearRect(0, 0, width, height);
-  ctx2d!.drawImage(frame.image, crop.x, crop.y, crop.width, crop.height, 0, 0, width, height);
-  return ctx2d!.getImageData(0, 0, width, height).data;
+  ctx2d.clearRect(0, 0, width, height);
+  ctx2d.drawImage(frame.image, crop.x, crop.y, crop.width, crop.height, 0, 0, width, height);
+  return ctx2d.getImageData(0, 0, width, height).data;
 }
 
 const context: PipelineContext = {
