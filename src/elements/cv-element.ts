@@ -325,9 +325,10 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
         mpRoles = roles;
       }
       const ortBackend: BackendName = backend === 'mediapipe' ? 'wasm' : backend;
+      // The worker (and its runtime's start-up) first, so they overlap the catalog and model fetches.
+      client.c = InferenceClient.for(backend);
       const needs = await this.expandNeeds(this.modelNeeds());
       if (token !== this.loadToken) return;
-      client.c = InferenceClient.for(backend);
       const keys: Record<string, string> = {};
       const entries: Record<string, CatalogEntry | null> = {};
       let threads = 1;

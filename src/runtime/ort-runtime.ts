@@ -26,11 +26,19 @@ export async function createOrtRuntime(backend: BackendName, base: string, maxTh
     const gpu = (globalThis.navigator as Navigator & { gpu?: GPU }).gpu;
     if (!gpu) throw Object.assign(new Error('WebGPU is not available in this browser'), { code: 'backend-unavailable' });
   }
+  // onnxruntime-web compiles its wasm and starts its threads on the first session (~600 ms here, the
+  // same for a 10 KB model): start that now on a one-node graph, while the page resolves the catalog
+  // and fetches the model. WASM only: the WebGPU provider refuses a second session being created at once.
+  const warm =
+    backend === 'wasm'
+      ? ort.InferenceSession.create(WARMUP_MODEL, { executionProviders: ['wasm'] }).then((s) => s.release(), () => {})
+      : Promise.resolve();
 
   return {
     backend,
     threads,
     async createSession(model: Uint8Array): Promise<InferenceSession> {
+      await warm;
       const session = await ort.InferenceSession.create(model, {
         executionProviders: [backend],
         graphOptimizationLevel: 'all',
@@ -80,3 +88,9 @@ function halfToFloat(h: Uint16Array): Float32Array {
   }
   return out;
 }
+
+/** y = Identity(x), x: float[1], opset 17: the smallest graph that makes onnxruntime-web start up. */
+const WARMUP_MODEL = Uint8Array.from(
+  atob('CAgSC2N2LWVsZW1lbnRzOjwKEAoBeBIBeSIISWRlbnRpdHkSBndhcm11cFoPCgF4EgoKCAgBEgQKAggBYg8KAXkSCgoICAESBAoCCAFCBAoAEBE='),
+  (c) => c.charCodeAt(0),
+);
