@@ -2,7 +2,7 @@
 // natively (onnxruntime-node, via the `reference-run` server command) or against what the photo shows.
 import { expect } from '@esm-bundle/chai';
 import { executeServerCommand } from '@web/test-runner-commands';
-import { mount, nextEvent } from './helpers.js';
+import { eventWhere, mount, nextEvent } from './helpers.js';
 
 afterEach(() => {
   document.querySelectorAll('cv-classify, cv-segment, cv-generate, canvas, img').forEach((el) => el.remove());
@@ -109,5 +109,28 @@ describe('shipped models on real photos', () => {
     }
     const psnr = 10 * Math.log10(255 ** 2 / (se / (256 * 256 * 3)));
     expect(psnr).to.be.at.least(35);
+  });
+
+  it('a model slower than the camera: one frame in flight, the rest dropped (counted), never queued', async () => {
+    const { InferenceClient } = await import('/dist/cv-elements.js');
+    const run = InferenceClient.prototype.run;
+    let inFlight = 0;
+    let most = 0;
+    InferenceClient.prototype.run = function (...args) {
+      most = Math.max(most, ++inFlight);
+      return run.apply(this, args).finally(() => inFlight--);
+    };
+    try {
+      // ESRGAN takes 120-250 ms a frame here; the test camera shows 15 frames a second.
+      const el = mount(`<cv-generate src="esrgan" variants="1" backend="wasm"></cv-generate>`);
+      await eventWhere(el, 'cv-result', (d) => d.frame >= 4, 120000);
+      expect(most, 'frames in flight at once').to.equal(1);
+      expect(el.stats.dropped, 'camera frames shown while the model was busy').to.be.greaterThan(0);
+      // Taken plus dropped never exceeds what the video presented: nothing is counted twice or queued.
+      const shown = el.shadowRoot.querySelector('video').getVideoPlaybackQuality().totalVideoFrames;
+      expect(el.stats.frames + el.stats.dropped).to.be.at.most(shown);
+    } finally {
+      InferenceClient.prototype.run = run;
+    }
   });
 });
