@@ -347,9 +347,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
           keys[need.role] = key;
           entries[need.role] = entry;
           threads = loaded.threads;
-          timings.runtimeMs = Math.max(timings.runtimeMs, loaded.timings.runtimeMs);
-          timings.fetchMs = Math.max(timings.fetchMs, loaded.timings.fetchMs);
-          timings.sessionMs = Math.max(timings.sessionMs, loaded.timings.sessionMs);
+          for (const k of ['runtimeMs', 'fetchMs', 'sessionMs'] as const) timings[k] = Math.max(timings[k], loaded.timings[k]);
           fromCache &&= loaded.fromCache;
           precision ??= p;
         }),

@@ -39,12 +39,17 @@ export function webglRenderer(): string | null {
   return name;
 }
 
+/** The kind this thread's renderer calls for, probed once (a probe makes and drops a WebGL context). */
+let preferred: 'webgl2' | '2d' | undefined;
+
 /** `prefer`: force one kind (tests); otherwise WebGL2 on a hardware renderer, else 2D. */
 export function createCompositor(canvas: HTMLCanvasElement | OffscreenCanvas, prefer?: 'webgl2' | '2d'): Compositor {
-  const kind = prefer ?? (() => {
-    const renderer = webglRenderer();
-    return renderer && !SOFTWARE_GL.test(renderer) ? 'webgl2' : '2d';
-  })();
+  const kind =
+    prefer ??
+    (preferred ??= (() => {
+      const renderer = webglRenderer();
+      return renderer && !SOFTWARE_GL.test(renderer) ? 'webgl2' : '2d';
+    })());
   return kind === 'webgl2' ? new MaskCompositor(canvas) : new MaskCompositor2D(canvas);
 }
 

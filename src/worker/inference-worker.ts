@@ -22,8 +22,17 @@ import type { FromWorker, LoadSpec, PipelineResult, ToWorker } from './protocol.
 /** The shared clock: timeOrigin differs between the page and a worker, so instants are sent as absolute ms. */
 const clock = () => performance.timeOrigin + performance.now();
 /** Time spent inside the runtime, and resampling the frame, during the current job. */
-let runMs = 0;
-let resizeMs = 0;
+const spent = { runMs: 0, resizeMs: 0 };
+
+/** Runs synchronous `work` and adds its duration to `spent[part]`. */
+function timed<T>(part: keyof typeof spent, work: () => T): T {
+  const t = performance.now();
+  try {
+    return work();
+  } finally {
+    spent[part] += performance.now() - t;
+  }
+}
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -67,9 +76,7 @@ async function segmentWithMediapipe(frame: FrameImage, req: SegmentRequest): Pro
   const task = await mediapipeTask(req.segmenter, 'segment');
   const spec = modelInfo(req.segmenter).input;
   const size = spec ? inputSize(spec) : { width: 0, height: 0 };
-  const t = performance.now();
-  const { width, height, mask } = task.segment(frame.image as TexImageSource, size.width, size.height);
-  runMs += performance.now() - t;
+  const { width, height, mask } = timed('runMs', () => task.segment(frame.image as TexImageSource, size.width, size.height));
   return { width, height, foreground: foregroundShare(mask, req.threshold * 255), mask, crop: { x: 0, y: 0, width: frame.width, height: frame.height } };
 }
 /**
@@ -94,12 +101,7 @@ const resamplers = new Map<string, OffscreenCanvasRenderingContext2D>();
 const post = (msg: FromWorker, transfer: Transferable[] = []) => self.postMessage(msg, transfer);
 
 function pixels(frame: FrameImage, crop: Rect, width: number, height: number): Uint8ClampedArray {
-  const t = performance.now();
-  try {
-    return resample(frame, crop, width, height);
-  } finally {
-    resizeMs += performance.now() - t;
-  }
+  return timed('resizeMs', () => resample(frame, crop, width, height));
 }
 
 function resample(frame: FrameImage, crop: Rect, width: number, height: number): Uint8ClampedArray {
@@ -127,18 +129,13 @@ const context: PipelineContext = {
     try {
       return await session.run(feeds);
     } finally {
-      runMs += performance.now() - t;
+      spent.runMs += performance.now() - t; // asynchronous, so not through timed()
     }
   },
   async detectFaces(detector, frame) {
     if (sessions.get(detector.key)?.kind !== 'detect') return detectFaces(context, detector, frame);
     const task = await mediapipeTask(detector.key, 'detect');
-    const t = performance.now();
-    try {
-      return task.detect(frame.image as TexImageSource);
-    } finally {
-      runMs += performance.now() - t;
-    }
+    return timed('runMs', () => task.detect(frame.image as TexImageSource));
   },
 };
 
@@ -248,8 +245,8 @@ async function handle(msg: ToWorker): Promise<void> {
       const job = chain.then(async () => {
         const startedAt = clock();
         const t0 = performance.now();
-        runMs = 0;
-        resizeMs = 0;
+        spent.runMs = 0;
+        spent.resizeMs = 0;
         let compositeMs = 0;
         try {
           let result: PipelineResult;
@@ -274,7 +271,7 @@ async function handle(msg: ToWorker): Promise<void> {
           if ('images' in result) for (const img of result.images) transfer.push(img.buffer);
           if ('bitmaps' in result && result.bitmaps) transfer.push(...result.bitmaps);
           const inferenceMs = performance.now() - t0;
-          const phases = { receivedAt, startedAt, postedAt: clock(), runMs, resizeMs, pipelineMs: inferenceMs - runMs - compositeMs, compositeMs };
+          const phases = { receivedAt, startedAt, postedAt: clock(), ...spent, pipelineMs: inferenceMs - spent.runMs - compositeMs, compositeMs };
           post({ type: 'result', id: msg.id, result, inferenceMs, phases }, transfer);
         } catch (e) {
           post({ type: 'error', id: msg.id, ...errorOf(e) });

@@ -81,19 +81,13 @@ export class CvGenerate extends CvElement<GenerateResult, GenerateOutput> {
     const gap = Math.round(W * 0.01);
     const tile = Math.min((W - gap * (n + 1)) / n, H * 0.45);
     const y = H - tile - gap;
-    const scratch = result.bitmaps ? null : new OffscreenCanvas(result.width, result.height);
-    const sctx = scratch?.getContext('2d');
     ctx.imageSmoothingEnabled = result.width >= 64;
-    result.images.forEach((px, i) => {
+    // The worker sends every image as a bitmap too, so painting is a drawImage per image.
+    result.bitmaps?.forEach((bitmap, i) => {
       const x = gap + i * (tile + gap) + (W - n * tile - (n + 1) * gap) / 2;
       ctx.fillStyle = 'rgba(0,0,0,0.5)';
       ctx.fillRect(x - 2, y - 2, tile + 4, tile + 4);
-      const bitmap = result.bitmaps?.[i];
-      if (bitmap) ctx.drawImage(bitmap, x, y, tile, tile);
-      else if (sctx && scratch) {
-        sctx.putImageData(new ImageData(px as Uint8ClampedArray<ArrayBuffer>, result.width, result.height), 0, 0);
-        ctx.drawImage(scratch, x, y, tile, tile);
-      }
+      ctx.drawImage(bitmap, x, y, tile, tile);
     });
     if (result.crops) {
       ctx.strokeStyle = 'rgba(255,255,255,0.7)';

@@ -222,12 +222,13 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
     this.lastMask = result;
     // In the worker it is drawn already.
     if (this.compositeMode?.kind !== 'page') return;
-    const frameEl = this.effect === 'none' ? null : this.frameElement();
+    const effect = this.effect;
+    if (effect === 'none') return;
+    const frameEl = this.frameElement();
     const comp = frameEl ? this.ensureCompositor() : null;
     if (!comp || !frameEl) return;
     comp.setMask(result.mask, result.width, result.height);
-    if (this.effect === 'none') return;
-    comp.draw(frameEl, this.frameSize.width, this.frameSize.height, this.effect, this.threshold, this.opacity);
+    comp.draw(frameEl, this.frameSize.width, this.frameSize.height, effect, this.threshold, this.opacity);
   }
 
   /** What the composite samples: the live video, or the copy of the `source` image. */
