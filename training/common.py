@@ -3,6 +3,7 @@
 Everything runs on CPU with two threads.  Data comes only from Debian's
 ``dataset-fashion-mnist`` package (idx files under /usr/share/datasets).
 """
+import argparse
 import gzip
 import json
 import os
@@ -67,6 +68,18 @@ def to_unit(images_u8):
 def normalise(unit):
     """[0,1] tensor -> classifier input."""
     return (unit - FASHION_MEAN) / FASHION_STD
+
+
+def training_args(epochs, batch, lr, limit, limit_help):
+    """The options every training script takes, with that script's defaults; add its own to the parser."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--epochs", type=int, default=epochs)
+    ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--batch", type=int, default=batch)
+    ap.add_argument("--lr", type=float, default=lr)
+    ap.add_argument("--scratch", action="store_true", help="write outputs under training/.data/scratch (reproducibility runs)")
+    ap.add_argument("--limit", type=int, default=limit, help=limit_help)
+    return ap
 
 
 def seed_everything(seed):

@@ -5,7 +5,6 @@
 Input  `image`  [batch,1,28,28] float32, (x/255 - 0.2860) / 0.3530
 Output `logits` [batch,10]
 """
-import argparse
 import os
 import sys
 
@@ -84,14 +83,8 @@ def load_checkpoint(path=None):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--epochs", type=int, default=6)
-    ap.add_argument("--seed", type=int, default=1234)
-    ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--lr", type=float, default=3e-3)
-    ap.add_argument("--scratch", action="store_true", help="write outputs under training/.data/scratch (reproducibility runs)")
+    ap = common.training_args(epochs=6, batch=128, lr=3e-3, limit=0, limit_help="train on the first N images only (smoke tests)")
     ap.add_argument("--pad", type=int, default=0, help="random-crop padding in pixels (0 = horizontal flip only)")
-    ap.add_argument("--limit", type=int, default=0, help="train on the first N images only (smoke tests)")
     args = ap.parse_args()
 
     env = common.seed_everything(args.seed)

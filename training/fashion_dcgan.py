@@ -12,7 +12,6 @@ Sample quality is measured with the trained classifier from fashion_cnn.py
     (1 = useless, 10 = confident and perfectly balanced over the 10 classes).
 The same figures for the real test set against the real train set are the reference.
 """
-import argparse
 import os
 import sys
 
@@ -101,14 +100,8 @@ def inception_score(p, eps=1e-12):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--epochs", type=int, default=14)
-    ap.add_argument("--seed", type=int, default=1234)
-    ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--lr", type=float, default=2e-4)
-    ap.add_argument("--scratch", action="store_true")
-    ap.add_argument("--limit", type=int, default=12000,
-                    help="train on the first N training images (0 = all 60,000); 12,000 keeps it short on a shared 2-core box")
+    ap = common.training_args(epochs=14, batch=64, lr=2e-4, limit=12000,
+                              limit_help="train on the first N training images (0 = all 60,000); 12,000 keeps it short on a shared 2-core box")
     ap.add_argument("--cnn", default=os.path.join(common.DATA_DIR, "fashion-cnn.pt"))
     ap.add_argument("--skip-train", action="store_true",
                     help="load the generator checkpoint from an earlier run and only export + evaluate")

@@ -6,7 +6,6 @@ Encoder: `image` [batch,1,28,28] in [0,1]  ->  `mu` [batch,16], `logvar` [batch,
 Decoder: `z` [batch,16]                    ->  `image` [batch,1,28,28] in [0,1] (sigmoid)
 Likelihood: Bernoulli (binary cross-entropy against the grey levels in [0,1]).
 """
-import argparse
 import math
 import os
 import sys
@@ -96,14 +95,8 @@ def evaluate(enc, dec, x, seed, bs=1000):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--epochs", type=int, default=4)
-    ap.add_argument("--seed", type=int, default=1234)
-    ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--scratch", action="store_true")
-    ap.add_argument("--limit", type=int, default=12000,
-                    help="train on the first N training images (0 = all 60,000); 12,000 keeps it short on a shared 2-core box")
+    ap = common.training_args(epochs=4, batch=128, lr=1e-3, limit=12000,
+                              limit_help="train on the first N training images (0 = all 60,000); 12,000 keeps it short on a shared 2-core box")
     args = ap.parse_args()
 
     env = common.seed_everything(args.seed)
