@@ -6,7 +6,8 @@ export type { ClassifyOutput, TrainResult } from './elements/cv-classify/cv-clas
 export type { SegmentOutput } from './elements/cv-segment/cv-segment.component.js';
 export type { GenerateOutput } from './elements/cv-generate/cv-generate.component.js';
 export type { CvErrorDetail, CvErrorEvent } from './events/cv-error.js';
-export { CvError } from './events/cv-error.js';
+export { CvError, ERROR_CODES, type CvErrorCode } from './events/cv-error.js';
+export type { CvBackendChangeDetail, CvBackendChangeEvent } from './events/cv-backend-change.js';
 export type { CvLearnDetail, CvLearnEvent } from './events/cv-learn.js';
 export type { CvProgressDetail, CvProgressEvent } from './events/cv-progress.js';
 export type { CvReadyDetail, CvReadyEvent } from './events/cv-ready.js';

@@ -2,11 +2,14 @@ import { LitElement, html, type CSSResultGroup, type PropertyValues, type Templa
 import { acquireCamera, parseResolution } from '../camera/camera-hub.js';
 import { FrameLoopController, type FrameTick } from '../controllers/frame-loop-controller.js';
 import { CvError, toCvError, type CvErrorDetail } from '../events/cv-error.js';
+import type { CvBackendChangeDetail } from '../events/cv-backend-change.js';
+import { FaultBackoff } from '../controllers/fault-backoff.js';
+import { noteWorkerDeath, type WorkerDeath } from '../worker/watchdog.js';
 import type { CvProgressDetail } from '../events/cv-progress.js';
 import type { CvReadyDetail } from '../events/cv-ready.js';
 import type { CvResultBase } from '../events/cv-result.js';
-import { loadCatalog, parseIntegrity, resolveModel, type CatalogEntry, type Precision, DEFAULT_CATALOG_URL } from '../models/catalog.js';
-import { resolveBackend, type BackendChoice } from '../runtime/select-backend.js';
+import { catalogEntry, loadCatalog, parseIntegrity, resolveModel, type CatalogEntry, type Precision, DEFAULT_CATALOG_URL } from '../models/catalog.js';
+import { markWebgpuFailed, resolveBackend, type BackendChoice } from '../runtime/select-backend.js';
 import type { BackendName, EngineName } from '../runtime/types.js';
 import type { LoadSpec, PipelineRequest, PipelineResult } from '../worker/protocol.js';
 import { InferenceClient } from '../worker/worker-client.js';
@@ -29,15 +32,21 @@ export interface LoadedModels {
 
 const BACKENDS = ['auto', 'wasm', 'webgpu', 'mediapipe'];
 
+/** Faults of a frame's run: the next good result clears them. */
+const RUN_FAULTS = ['inference', 'model-output', 'worker', 'timeout', 'not-ready'];
+
 /**
  * The base of every cv-* element: attributes common to all, the camera or source element, model
  * loading with stale-load checks, the frame loop, events and the overlay stage. A task element says
  * which models it needs, what request to send per frame, and how to paint the result.
  *
  * @event cv-progress - model bytes arriving: `{loaded, total, model}`
- * @event cv-ready - models loaded: `{model, backend, threads, loadMs, precision, fromCache}`
+ * @event cv-ready - models loaded: `{model, backend, threads, loadMs, precision, fromCache, cached}`
  * @event cv-result - a frame's result: `{frame, timestamp, latencyMs, inferenceMs, …task result}`
- * @event cv-error - a fault, with `{code, message}`; the element keeps its last good state and recovers
+ * @event cv-error - a fault, with `{code, message}`; the element keeps its last good state and recovers.
+ *   Each distinct fault fires once until it clears; a worker that dies or hangs fires one `worker` and is restarted
+ * @fires cv-backend-change - with `backend="auto"`, WebGPU failed (device lost, no adapter, no session) and the
+ *   element moved to WASM by itself: `{from, to, reason}`
  * @csspart stage - the box holding the view and the overlays
  * @csspart video - the live camera video
  * @csspart view - the copy of a `source` image or canvas
@@ -76,7 +85,11 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
   declare paused: boolean;
   /** Upper bound on frames sent to the model per second; 0 = every frame the model can take. */
   declare maxFps: number;
-  /** Subresource-integrity hash of the model file (`sha256-…`); catalog models are pinned already. */
+  /**
+   * Subresource-integrity hash (`sha256-…`) of the model `src` names, and of it only: the other models an
+   * element needs (the face detector of `roi="face"`, a VAE's parts, MediaPipe's `.tflite`) are pinned by
+   * the catalog. Catalog models are pinned already.
+   */
   declare integrity: string;
   /** Force a model variant: `int8`, `fp16` or `fp32`; empty picks by backend. */
   declare precision: Precision | '';
@@ -220,6 +233,9 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    clearTimeout(this.reloadTimer);
+    this.unwatchWorker?.();
+    this.unwatchWorker = null;
     this.disconnectSource();
     this.releaseModels(this.models);
     this.models = null;
@@ -260,7 +276,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
 
   /** Resolves a catalog name or URL into what the worker needs. */
   protected async loadSpecFor(src: string, backend: BackendName): Promise<{ spec: LoadSpec; entry: CatalogEntry | null; precision: Precision | null }> {
-    const resolved = await resolveModel(src, backend, { catalogUrl: this.catalog || DEFAULT_CATALOG_URL, precision: this.precision, integrity: this.integrity || null });
+    const resolved = await resolveModel(src, backend, { catalogUrl: this.catalog || DEFAULT_CATALOG_URL, precision: this.precision, integrity: this.integrityFor(src) });
     const entry = resolved.entry;
     const range = (entry?.outputs?.[0] as { range?: [number, number] } | undefined)?.range;
     return {
@@ -270,20 +286,26 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     };
   }
 
+  /** `integrity` for the model `src` names; null for every other model the element needs. */
+  private integrityFor(src: string): string | null {
+    return this.integrity && src === this.src ? this.integrity : null;
+  }
+
   /** A MediaPipe Tasks model: the catalog entry's `.tflite` with metadata, or a `.tflite` URL. */
   protected async mediapipeSpecFor(src: string, task: 'segment' | 'detect'): Promise<{ spec: LoadSpec; entry: CatalogEntry | null; precision: Precision | null }> {
     if (/\.tflite(\?|#|$)/i.test(src)) {
-      const spec: LoadSpec = { url: new URL(src, document.baseURI).href, sha256: parseIntegrity(this.integrity || null), input: null, labels: null, format: 'tflite', task };
+      const spec: LoadSpec = { url: new URL(src, document.baseURI).href, sha256: parseIntegrity(this.integrityFor(src)), input: null, labels: null, format: 'tflite', task };
       return { spec, entry: null, precision: null };
     }
     const catalogUrl = this.catalog || DEFAULT_CATALOG_URL;
-    const { entry } = await resolveModel(src, 'wasm', { catalogUrl, precision: this.precision, integrity: this.integrity || null });
+    const { entry } = await resolveModel(src, 'wasm', { catalogUrl, precision: this.precision });
     if (!entry?.mediapipe) {
       throw new CvError('backend-unavailable', `Model "${src}" has no MediaPipe (.tflite) file in the catalog; backend="mediapipe" cannot run it`);
     }
     const spec: LoadSpec = {
       url: new URL(entry.mediapipe.file, new URL(catalogUrl, document.baseURI)).href,
-      sha256: parseIntegrity(this.integrity || null) ?? entry.mediapipe.sha256,
+      // The catalog's own pin: `integrity` describes the .onnx file `src` names, not this .tflite.
+      sha256: entry.mediapipe.sha256,
       input: entry.input ?? null,
       labels: entry.labels ?? null,
       format: 'tflite',
@@ -301,7 +323,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
         continue;
       }
       const catalog = await loadCatalog(this.catalog || DEFAULT_CATALOG_URL);
-      const parts = catalog.models[need.src]?.parts;
+      const parts = catalogEntry(catalog, need.src)?.parts;
       if (parts) for (const [role, name] of Object.entries(parts)) out.push({ role, src: name });
       else out.push(need);
     }
@@ -314,8 +336,12 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     const t0 = performance.now();
     const client: { c: InferenceClient | null } = { c: null };
     const acquired: string[] = [];
+    let attempted: EngineName | null = null;
     try {
-      const backend = await resolveBackend(this.backend);
+      // An invalid value was reported (bad-attribute) in willUpdate; it runs as `auto`, never as a worker of its own.
+      const choice = BACKENDS.includes(this.backend) ? this.backend : 'auto';
+      const backend = await resolveBackend(choice);
+      attempted = backend;
       let mpRoles: Record<string, 'segment' | 'detect'> = {};
       if (backend === 'mediapipe') {
         const roles = this.mediapipeRoles();
@@ -327,12 +353,14 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       const ortBackend: BackendName = backend === 'mediapipe' ? 'wasm' : backend;
       // The worker (and its runtime's start-up) first, so they overlap the catalog and model fetches.
       client.c = InferenceClient.for(backend);
+      this.watchWorker(client.c, token);
       const needs = await this.expandNeeds(this.modelNeeds());
       if (token !== this.loadToken) return;
       const keys: Record<string, string> = {};
       const entries: Record<string, CatalogEntry | null> = {};
       let threads = 1;
       let fromCache = true;
+      let cached = true;
       let precision: string | null = null;
       const timings = { resolveMs: performance.now() - t0, runtimeMs: 0, fetchMs: 0, sessionMs: 0 };
       await Promise.all(
@@ -349,6 +377,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
           threads = loaded.threads;
           for (const k of ['runtimeMs', 'fetchMs', 'sessionMs'] as const) timings[k] = Math.max(timings[k], loaded.timings[k]);
           fromCache &&= loaded.fromCache;
+          cached &&= loaded.cached;
           precision ??= p;
         }),
       );
@@ -366,14 +395,61 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       this.models = next;
       this.releaseModels(previous);
       this.clearError();
-      const detail: CvReadyDetail = { model: this.src || this.modelNeeds().map((n) => n.src).join('+'), backend, threads, loadMs: performance.now() - t0, precision, fromCache, timings };
+      const detail: CvReadyDetail = { model: this.src || this.modelNeeds().map((n) => n.src).join('+'), backend, threads, loadMs: performance.now() - t0, precision, fromCache, cached, timings };
       this.emit('cv-ready', detail);
       this.loop.reschedule();
       void this.processStill();
     } catch (e) {
       acquired.forEach((k) => client.c?.release(k));
-      if (token === this.loadToken) this.fail(toCvError(e, 'model-fetch'));
+      if (token !== this.loadToken) return;
+      const err = toCvError(e, 'model-fetch');
+      // WebGPU that would not start, or could not make a session, under `auto`: WASM instead, announced.
+      if (attempted === 'webgpu' && this.backend === 'auto' && ['backend-unavailable', 'model-invalid', 'worker', 'inference'].includes(err.code)) {
+        this.fallBackToWasm(err.message);
+        return;
+      }
+      this.fail(err);
+      if (err.code === 'worker') this.reloadAfterDeath(attempted);
     }
+  }
+
+  // ---- worker faults ---------------------------------------------------------------------------
+
+  private unwatchWorker: (() => void) | null = null;
+  private reloadTimer = 0;
+
+  /** Follows the worker this load uses: if it dies or hangs, the element reports once and loads again. */
+  private watchWorker(client: InferenceClient, token: number): void {
+    this.unwatchWorker?.();
+    this.unwatchWorker = client.onDeath((err, why) => {
+      if (token !== this.loadToken && this.models?.client !== client) return;
+      this.onWorkerDeath(client, err, why);
+    });
+  }
+
+  private onWorkerDeath(client: InferenceClient, err: CvError, why: WorkerDeath): void {
+    // The worker took its sessions with it: nothing to release, and no frame may go to it any more.
+    if (this.models?.client === client) this.models = null;
+    this.loadToken++;
+    this.loop.reschedule();
+    if (why === 'device-lost' && this.backend === 'auto') {
+      this.fallBackToWasm(err.message);
+      return;
+    }
+    this.fail(why === 'device-lost' ? new CvError('backend-unavailable', `${err.message}; backend="webgpu" is retried, use "auto" to fall back to WASM`) : err);
+    this.reloadAfterDeath(client.backend);
+  }
+
+  private reloadAfterDeath(engine: EngineName | null): void {
+    clearTimeout(this.reloadTimer);
+    const wait = engine ? noteWorkerDeath(engine) : 1000;
+    this.reloadTimer = window.setTimeout(() => this.isConnected && void this.reloadModels(), wait);
+  }
+
+  private fallBackToWasm(reason: string): void {
+    markWebgpuFailed(reason);
+    this.emit<CvBackendChangeDetail>('cv-backend-change', { from: 'webgpu', to: 'wasm', reason });
+    void this.reloadModels();
   }
 
   private releaseModels(models: LoadedModels | null) {
@@ -497,7 +573,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
   private async processFrame(tick: FrameTick): Promise<void> {
     const models = this.models;
     const el = this.sourceEl;
-    if (!models || !el) return;
+    if (!models || !el || this.runBackoff.waiting) return;
     let frame: VideoFrame | ImageBitmap | null = null;
     try {
       frame = await this.grab(el, tick.mediaTime);
@@ -527,11 +603,16 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       });
       const detail = { frame: this.frameCount, timestamp: tick.now, latencyMs, inferenceMs, ...this.publicResult(result as R) } as CvResultBase & Public;
       this.result = detail;
-      this.clearError('inference');
+      this.runBackoff.succeed();
+      this.clearError(...RUN_FAULTS);
       this.emit('cv-result', detail);
     } catch (e) {
       frame?.close();
-      if (this.models === models) this.fail(toCvError(e, 'inference'));
+      if (this.models !== models) return;
+      const err = toCvError(e, 'inference');
+      // A learn head with no examples yet is a state, not a fault: predictions start with the first example.
+      if (err.code !== 'no-examples') this.runBackoff.fault();
+      this.fail(err);
     }
   }
 
@@ -554,18 +635,32 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
   }
 
   private errorCode = '';
+  /** Faults reported and not cleared since, as code + message: each fires `cv-error` once. */
+  private reported = new Set<string>();
+  private readonly runBackoff = new FaultBackoff();
 
-  /** Shows the fault in the element and fires `cv-error`; what was running keeps running. */
+  /**
+   * Shows the fault in the element and fires `cv-error`; what was running keeps running. A fault already
+   * reported and not cleared since is shown but not fired again (a broken model fails every frame).
+   */
   protected fail(err: CvError): void {
     this.errorCode = err.code;
     this.errorMessage = err.message;
+    const key = `${err.code}\n${err.message}`;
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
     const detail: CvErrorDetail = { code: err.code, message: err.message };
     this.emit('cv-error', detail);
   }
 
-  /** Clears the shown fault, or only one whose code starts with `prefix`. */
-  protected clearError(prefix = ''): void {
-    if (this.errorMessage && this.errorCode.startsWith(prefix)) {
+  /**
+   * Clears the shown fault when its code starts with one of `prefixes` (all faults with none), and lets
+   * those faults fire again if they come back.
+   */
+  protected clearError(...prefixes: string[]): void {
+    const matches = (code: string) => !prefixes.length || prefixes.some((p) => code.startsWith(p));
+    for (const key of this.reported) if (matches(key.slice(0, key.indexOf('\n')))) this.reported.delete(key);
+    if (this.errorMessage && matches(this.errorCode)) {
       this.errorMessage = '';
       this.errorCode = '';
     }

@@ -10,6 +10,11 @@ export interface CvReadyDetail {
   precision: string | null;
   fromCache: boolean;
   /**
+   * Every model is stored in the Cache API for the next load. false when storage failed (quota, blocked):
+   * the element runs uncached, with a console warning, and no cv-error (nothing is wrong with what runs).
+   */
+  cached: boolean;
+  /**
    * Where `loadMs` went, ms: resolving the backend and catalog on the page, then in the worker starting the
    * runtime, fetching and checking the model bytes, and creating the session (the slowest model's, when
    * several load side by side).

@@ -1,3 +1,4 @@
+import { CvError } from '../errors.js';
 import { gpuHasF16 } from '../runtime/select-backend.js';
 import type { ImageInputSpec } from '../tasks/shared/tensor-spec.js';
 
@@ -46,12 +47,35 @@ export const DEFAULT_CATALOG_URL = new URL('../models/catalog.json', import.meta
 
 const catalogs = new Map<string, Promise<Catalog>>();
 
+const PRECISIONS: Record<Precision, true> = { fp32: true, int8: true, fp16: true };
+
+/** The catalog's entry for `name`, by own key only (never an Object.prototype member). */
+export function catalogEntry(catalog: Catalog, name: string): CatalogEntry | undefined {
+  return Object.hasOwn(catalog.models, name) ? catalog.models[name] : undefined;
+}
+
+/** The shape every later read relies on: `models` an object of objects with `variants` or `parts`. */
+function checkCatalog(json: unknown, url: string): Catalog {
+  const c = json as Catalog | null;
+  const models = c?.models;
+  if (!c || typeof c !== 'object' || !models || typeof models !== 'object' || Array.isArray(models)) {
+    throw new CvError('catalog-invalid', `${url} is not a cv-elements catalog (no "models" object)`);
+  }
+  for (const [name, e] of Object.entries(models)) {
+    if (!e || typeof e !== 'object' || (typeof e.variants !== 'object' && typeof e.parts !== 'object')) {
+      throw new CvError('catalog-invalid', `Catalog ${url}: model "${name}" has neither variants nor parts`);
+    }
+    e.variants ??= {};
+  }
+  return c;
+}
+
 export function loadCatalog(url = DEFAULT_CATALOG_URL): Promise<Catalog> {
   let p = catalogs.get(url);
   if (!p) {
     p = fetch(url).then(async (res) => {
-      if (!res.ok) throw new Error(`Model catalog ${url} answered HTTP ${res.status}`);
-      return (await res.json()) as Catalog;
+      if (!res.ok) throw new CvError('model-fetch', `Model catalog ${url} answered HTTP ${res.status}`);
+      return checkCatalog(await res.json().catch(() => null), url);
     });
     p.catch(() => catalogs.delete(url));
     catalogs.set(url, p);
@@ -62,9 +86,10 @@ export function loadCatalog(url = DEFAULT_CATALOG_URL): Promise<Catalog> {
 /** int8 for WASM (QLinear kernels), fp16 for WebGPU, fp32 otherwise or when the wanted one is missing. */
 export function pickPrecision(entry: CatalogEntry, backend: 'wasm' | 'webgpu', wanted?: Precision | '', gpuF16 = true): Precision {
   if (wanted) {
-    if (!entry.variants[wanted]) throw new Error(`This model has no ${wanted} variant (it has ${Object.keys(entry.variants).join(', ')})`);
+    if (!Object.hasOwn(PRECISIONS, wanted)) throw new CvError('bad-attribute', `precision must be one of ${Object.keys(PRECISIONS).join(', ')}; got "${wanted}"`);
+    if (!Object.hasOwn(entry.variants, wanted)) throw new CvError('model-not-found', `This model has no ${wanted} variant (it has ${Object.keys(entry.variants).join(', ')})`);
     if (wanted === 'fp16' && backend === 'webgpu' && !gpuF16) {
-      throw Object.assign(new Error('precision="fp16" needs a WebGPU adapter with shader-f16, and this one has none; use fp32'), { code: 'backend-unavailable' });
+      throw new CvError('backend-unavailable', 'precision="fp16" needs a WebGPU adapter with shader-f16, and this one has none; use fp32');
     }
     return wanted;
   }
@@ -75,7 +100,7 @@ export function pickPrecision(entry: CatalogEntry, backend: 'wasm' | 'webgpu', w
     if (v && v.default !== false) return p;
   }
   const any = Object.keys(entry.variants)[0] as Precision | undefined;
-  if (!any) throw new Error('This catalog entry lists no model files');
+  if (!any) throw new CvError('catalog-invalid', 'This catalog entry lists no model files');
   return any;
 }
 
@@ -98,11 +123,10 @@ export async function resolveModel(
   }
   const catalogUrl = opts.catalogUrl || DEFAULT_CATALOG_URL;
   const catalog = await loadCatalog(catalogUrl);
-  const entry = catalog.models[src];
+  // Own keys only: `src="constructor"` must not find Object.prototype.constructor.
+  const entry = catalogEntry(catalog, src);
   if (!entry) {
-    throw Object.assign(new Error(`"${src}" is not in the model catalog. Known models: ${Object.keys(catalog.models).join(', ')}`), {
-      code: 'model-not-found',
-    });
+    throw new CvError('model-not-found', `"${src}" is not in the model catalog. Known models: ${Object.keys(catalog.models).join(', ')}`);
   }
   if (entry.parts) return { name: src, url: '', sha256: null, precision: null, entry };
   const precision = pickPrecision(entry, backend, opts.precision, backend === 'webgpu' ? await gpuHasF16() : false);
@@ -122,8 +146,13 @@ export function parseIntegrity(integrity: string | null | undefined): string | n
   const value = integrity.trim();
   if (/^[0-9a-f]{64}$/i.test(value)) return value.toLowerCase();
   const m = /^sha256-([A-Za-z0-9+/=_-]+)$/.exec(value);
-  if (!m) throw Object.assign(new Error(`integrity must be "sha256-<base64>" or a 64-digit hex sha256, got "${value}"`), { code: 'bad-attribute' });
-  const bin = atob(m[1]!.replace(/-/g, '+').replace(/_/g, '/'));
-  if (bin.length !== 32) throw Object.assign(new Error(`integrity digest is ${bin.length} bytes, a sha256 has 32`), { code: 'bad-attribute' });
+  if (!m) throw new CvError('bad-attribute', `integrity must be "sha256-<base64>" or a 64-digit hex sha256, got "${value}"`);
+  let bin: string;
+  try {
+    bin = atob(m[1]!.replace(/-/g, '+').replace(/_/g, '/'));
+  } catch {
+    throw new CvError('bad-attribute', `integrity "${value}" is not valid base64`);
+  }
+  if (bin.length !== 32) throw new CvError('bad-attribute', `integrity digest is ${bin.length} bytes, a sha256 has 32`);
   return Array.from(bin, (c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join('');
 }

@@ -1,18 +1,11 @@
 /** Fetches model bytes with progress, checks their sha256 and keeps them in the Cache API. */
+import { CvError } from '../errors.js';
 
 export interface FetchProgress {
   loaded: number;
   total: number;
 }
 
-export class ModelFetchError extends Error {
-  constructor(
-    readonly code: 'model-fetch' | 'integrity',
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 const CACHE_NAME = 'cv-elements-models-v1';
 
@@ -21,11 +14,22 @@ export async function sha256Hex(bytes: ArrayBuffer | Uint8Array): Promise<string
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+let cacheWarned = false;
+
+/** Says once per worker, on the console, that models run uncached; never a cv-error (see docs/reliability-worker.md). */
+function cacheFailed(e: unknown): void {
+  if (cacheWarned) return;
+  cacheWarned = true;
+  const err = e as { name?: string; message?: string };
+  console.warn(`[cv-elements] The Cache API failed (${err?.name ?? 'Error'}: ${err?.message ?? String(e)}); models load without caching.`);
+}
+
 async function openCache(): Promise<Cache | null> {
   try {
     return typeof caches === 'undefined' ? null : await caches.open(CACHE_NAME);
-  } catch {
-    return null; // opaque origins and some private modes have no Cache API; loading still works
+  } catch (e) {
+    cacheFailed(e); // opaque origins, some private modes, blocked storage: loading still works
+    return null;
   }
 }
 
@@ -37,27 +41,28 @@ export async function fetchModel(
   url: string,
   sha256: string | null,
   onProgress: (p: FetchProgress) => void,
-): Promise<{ bytes: Uint8Array; fromCache: boolean }> {
+): Promise<{ bytes: Uint8Array; fromCache: boolean; cached: boolean }> {
   const cache = await openCache();
   const cacheKey = sha256 ? `${url}#sha256=${sha256}` : url;
   if (cache && sha256) {
-    const hit = await cache.match(cacheKey);
-    if (hit) {
-      const bytes = new Uint8Array(await hit.arrayBuffer());
+    // The cache is an optimisation: a failing read (storage blocked, evicted mid-read) means a download.
+    const hit = await cache.match(cacheKey).catch((e) => void cacheFailed(e));
+    const bytes = hit ? await hit.arrayBuffer().then((b) => new Uint8Array(b), (e) => void cacheFailed(e)) : undefined;
+    if (bytes) {
       if ((await sha256Hex(bytes)) === sha256) {
         onProgress({ loaded: bytes.byteLength, total: bytes.byteLength });
-        return { bytes, fromCache: true };
+        return { bytes, fromCache: true, cached: true };
       }
-      await cache.delete(cacheKey);
+      await cache.delete(cacheKey).catch(() => {});
     }
   }
   let res: Response;
   try {
     res = await fetch(url);
   } catch (e) {
-    throw new ModelFetchError('model-fetch', `Could not fetch model ${url}: ${(e as Error).message}`);
+    throw new CvError('model-fetch', `Could not fetch model ${url}: ${(e as Error).message}`);
   }
-  if (!res.ok) throw new ModelFetchError('model-fetch', `Model ${url} answered HTTP ${res.status} ${res.statusText}`);
+  if (!res.ok) throw new CvError('model-fetch', `Model ${url} answered HTTP ${res.status} ${res.statusText}`);
   const total = Number(res.headers.get('content-length')) || 0;
   const chunks: Uint8Array[] = [];
   let loaded = 0;
@@ -75,12 +80,15 @@ export async function fetchModel(
     bytes.set(c, at);
     at += c.byteLength;
   }
+  let cached = false;
   if (sha256) {
     const got = await sha256Hex(bytes);
     if (got !== sha256) {
-      throw new ModelFetchError('integrity', `Model ${url} has sha256 ${got}, but ${sha256} was expected: refusing to run it`);
+      throw new CvError('integrity', `Model ${url} has sha256 ${got}, but ${sha256} was expected: refusing to run it`);
     }
-    await cache?.put(cacheKey, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } }));
+    // A full quota or blocked storage must not fail a model that downloaded and checked fine: it runs
+    // uncached, and the next load downloads it again.
+    cached = !!cache && (await cache.put(cacheKey, new Response(bytes, { headers: { 'content-type': 'application/octet-stream' } })).then(() => true, (e) => (cacheFailed(e), false)));
   }
-  return { bytes, fromCache: false };
+  return { bytes, fromCache: false, cached };
 }

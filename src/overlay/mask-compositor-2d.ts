@@ -1,3 +1,4 @@
+import { CvError } from '../errors.js';
 /**
  * The mask compositor for machines whose WebGL is software-rendered, on a 2D canvas the CPU draws.
  * Measured on SwiftShader in a worker, the WebGL compositor's 640×480 blur held the worker for ~120 ms
@@ -31,7 +32,7 @@ export class MaskCompositor2D implements Compositor {
 
   constructor(readonly canvas: HTMLCanvasElement | OffscreenCanvas) {
     const ctx = canvas.getContext('2d') as Canvas2D | null;
-    if (!ctx) throw new Error('2D canvas is not available');
+    if (!ctx) throw new CvError('backend-unavailable', '2D canvas is not available');
     this.ctx = ctx;
   }
 

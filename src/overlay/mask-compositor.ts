@@ -1,3 +1,4 @@
+import { CvError } from '../errors.js';
 /**
  * Composites a segmentation mask with the frame it was made from, on the GPU (WebGL2): tint the person
  * (`mask`: a translucent layer at mask resolution over the live video, so the frame is not drawn at
@@ -66,7 +67,7 @@ export class MaskCompositor implements Compositor {
    */
   constructor(readonly canvas: HTMLCanvasElement | OffscreenCanvas) {
     const gl = canvas.getContext('webgl2', { premultipliedAlpha: false, preserveDrawingBuffer: true }) as WebGL2RenderingContext | null;
-    if (!gl) throw new Error('WebGL2 is not available');
+    if (!gl) throw new CvError('backend-unavailable', 'WebGL2 is not available');
     this.gl = gl;
     this.program = this.link(VERT, FRAG);
     gl.useProgram(this.program);
@@ -101,14 +102,14 @@ export class MaskCompositor implements Compositor {
       const s = gl.createShader(type)!;
       gl.shaderSource(s, src);
       gl.compileShader(s);
-      if (!gl.getShaderParameter(s, gl.COMPILE_STATUS)) throw new Error(`Shader: ${gl.getShaderInfoLog(s)}`);
+      if (!gl.getShaderParameter(s, gl.COMPILE_STATUS)) throw new CvError('backend-unavailable', `Shader: ${gl.getShaderInfoLog(s)}`);
       return s;
     };
     const p = gl.createProgram()!;
     gl.attachShader(p, shader(gl.VERTEX_SHADER, vs));
     gl.attachShader(p, shader(gl.FRAGMENT_SHADER, fs));
     gl.linkProgram(p);
-    if (!gl.getProgramParameter(p, gl.LINK_STATUS)) throw new Error(`Program: ${gl.getProgramInfoLog(p)}`);
+    if (!gl.getProgramParameter(p, gl.LINK_STATUS)) throw new CvError('backend-unavailable', `Program: ${gl.getProgramInfoLog(p)}`);
     return p;
   }
 

@@ -1,3 +1,4 @@
+import { CvError } from '../errors.js';
 import type * as Mp from '@mediapipe/tasks-vision';
 import type { Rect } from '../tasks/shared/geometry.js';
 
@@ -75,7 +76,7 @@ export async function createMediapipeRuntime(base: string): Promise<MediapipeRun
           const result = task.segmentForVideo(frame, nextTimestamp());
           try {
             const masks = result.confidenceMasks;
-            if (!masks?.length) throw Object.assign(new Error('MediaPipe returned no confidence mask'), { code: 'model-output' });
+            if (!masks?.length) throw new CvError('model-output', 'MediaPipe returned no confidence mask');
             // One mask per category; the selfie models have one (person). With several, category 0 is background.
             const m = masks[0]!;
             const data = m.getAsFloat32Array();

@@ -1,3 +1,4 @@
+import { CvError } from '../errors.js';
 import type * as Ort from 'onnxruntime-web';
 import type { BackendName, InferenceRuntime, InferenceSession, Tensor } from './types.js';
 
@@ -24,11 +25,13 @@ export async function createOrtRuntime(backend: BackendName, base: string, maxTh
   ort.env.logLevel = 'error';
   if (backend === 'webgpu') {
     const gpu = (globalThis.navigator as Navigator & { gpu?: GPU }).gpu;
-    if (!gpu) throw Object.assign(new Error('WebGPU is not available in this browser'), { code: 'backend-unavailable' });
+    if (!gpu) throw new CvError('backend-unavailable', 'WebGPU is not available in this browser');
   }
   // onnxruntime-web compiles its wasm and starts its threads on the first session (~600 ms here, the
   // same for a 10 KB model): start that now on a one-node graph, while the page resolves the catalog
   // and fetches the model. WASM only: the WebGPU provider refuses a second session being created at once.
+  // ORT makes its WebGPU device with the first session; before that there is none to watch.
+  let sessionsCreated = false;
   const warm =
     backend === 'wasm'
       ? ort.InferenceSession.create(WARMUP_MODEL, { executionProviders: ['wasm'] }).then((s) => s.release(), () => {})
@@ -37,12 +40,14 @@ export async function createOrtRuntime(backend: BackendName, base: string, maxTh
   return {
     backend,
     threads,
+    ...(backend === 'webgpu' ? { gpuDevice: async () => (sessionsCreated ? ((await ort.env.webgpu.device) as GPUDevice) : null) } : {}),
     async createSession(model: Uint8Array): Promise<InferenceSession> {
       await warm;
       const session = await ort.InferenceSession.create(model, {
         executionProviders: [backend],
         graphOptimizationLevel: 'all',
       });
+      sessionsCreated = true;
       const inputDims: Record<string, number[]> = {};
       const meta = (session as unknown as { inputMetadata?: Array<{ name: string; isTensor: boolean; shape?: Array<number | string> }> })
         .inputMetadata;

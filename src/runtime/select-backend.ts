@@ -4,6 +4,18 @@ export type BackendChoice = 'auto' | BackendName | 'mediapipe';
 
 let realGpu: Promise<boolean> | undefined;
 
+/** Set when WebGPU failed on this page (device lost, no adapter in the worker, a session it could not create). */
+let webgpuFailure: string | null = null;
+
+/** `auto` stops choosing WebGPU for the rest of this page's life; explicit backend="webgpu" still tries it. */
+export function markWebgpuFailed(reason: string): void {
+  webgpuFailure ??= reason;
+}
+
+export function webgpuFailed(): string | null {
+  return webgpuFailure;
+}
+
 /**
  * True when a WebGPU adapter exists that is not a software fallback. SwiftShader (what headless Chromium
  * offers with --enable-unsafe-swiftshader) is correct but slower than WASM, so `auto` skips it.
@@ -17,6 +29,8 @@ export function hasRealGpu(): Promise<boolean> {
       if (!adapter) return false;
       const info = adapter.info as GPUAdapterInfo & { isFallbackAdapter?: boolean };
       const legacyFallback = (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter;
+      // Tests run SwiftShader and may ask for it to count as a GPU, to exercise `auto` on WebGPU.
+      if ((globalThis as { __CV_ELEMENTS_TEST__?: { softwareGpuIsReal?: boolean } }).__CV_ELEMENTS_TEST__?.softwareGpuIsReal) return true;
       if (info?.isFallbackAdapter || legacyFallback) return false;
       const name = `${info?.vendor ?? ''} ${info?.architecture ?? ''} ${info?.description ?? ''}`.toLowerCase();
       return !/swiftshader|llvmpipe|software|microsoft basic/.test(name);
@@ -30,7 +44,7 @@ export function hasRealGpu(): Promise<boolean> {
 /** Resolves `auto` to the engine this device should use. */
 export async function resolveBackend(choice: BackendChoice): Promise<BackendName | 'mediapipe'> {
   if (choice !== 'auto') return choice;
-  return (await hasRealGpu()) ? 'webgpu' : 'wasm';
+  return !webgpuFailure && (await hasRealGpu()) ? 'webgpu' : 'wasm';
 }
 
 let f16: Promise<boolean> | undefined;

@@ -25,4 +25,6 @@ export interface InferenceRuntime {
   /** wasm threads in use (1 without cross-origin isolation). */
   readonly threads: number;
   createSession(model: Uint8Array): Promise<InferenceSession>;
+  /** The WebGPU device sessions run on, once one exists (webgpu only): watched for loss. */
+  gpuDevice?(): Promise<GPUDevice | null>;
 }

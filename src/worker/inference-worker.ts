@@ -3,7 +3,9 @@
  * The inference worker: owns the runtime, one session per model key (reference-counted by the page),
  * turns frames into tensors and results. The page never waits on it: it drops frames while a run is busy.
  */
+import { CvError, toCvError } from '../errors.js';
 import { fetchModel } from '../models/fetch-model.js';
+import { handleTestHook, stubNoGpuAdapter, watchDeviceLoss } from './worker-test-hooks.js';
 import { createMediapipeRuntime, type MediapipeFaceDetector, type MediapipeRuntime, type MediapipeSegmenter } from '../runtime/mediapipe-runtime.js';
 import { createOrtRuntime } from '../runtime/ort-runtime.js';
 import type { EngineName, InferenceRuntime, InferenceSession } from '../runtime/types.js';
@@ -15,7 +17,7 @@ import { foregroundShare } from '../tasks/segment/mask.js';
 import { runSegment, type SegmentRequest, type SegmentResult } from '../tasks/segment/pipeline.js';
 import { createCompositor, type Compositor } from '../overlay/compositor.js';
 import type { Rect } from '../tasks/shared/geometry.js';
-import { PipelineError, type FrameImage, type ModelInfo, type PipelineContext } from '../tasks/shared/pipeline.js';
+import { type FrameImage, type ModelInfo, type PipelineContext } from '../tasks/shared/pipeline.js';
 import { inputSize } from '../tasks/shared/tensor-spec.js';
 import type { FromWorker, LoadSpec, PipelineResult, ToWorker } from './protocol.js';
 
@@ -51,24 +53,24 @@ const sessions = new Map<string, Entry>();
 
 /** onnxruntime-web: created at init for the ONNX engines; in a MediaPipe worker only when an ONNX model is loaded. */
 function ortRuntime(): Promise<InferenceRuntime> {
-  if (!ortConfig || !engine) throw new Error('worker used before init');
+  if (!ortConfig || !engine) throw new CvError('worker', 'The inference worker was used before it was initialised');
   runtime ??= createOrtRuntime(engine === 'webgpu' ? 'webgpu' : 'wasm', ortConfig.base, ortConfig.maxThreads);
   return runtime;
 }
 
 function mediapipeRuntime(): Promise<MediapipeRuntime> {
-  if (engine !== 'mediapipe') throw new PipelineError('backend-unavailable', 'MediaPipe models load only in the MediaPipe worker');
+  if (engine !== 'mediapipe') throw new CvError('backend-unavailable', 'MediaPipe models load only in the MediaPipe worker');
   mediapipe ??= createMediapipeRuntime(mediapipeBase).catch((e) => {
     mediapipe = undefined;
-    throw Object.assign(new Error(`MediaPipe Tasks could not start: ${(e as Error).message}`), { code: 'backend-unavailable' });
+    throw new CvError('backend-unavailable', `MediaPipe Tasks could not start: ${(e as Error).message}`);
   });
   return mediapipe;
 }
 
 async function mediapipeTask<K extends keyof MediapipeTask>(key: string, kind: K): Promise<MediapipeTask[K]> {
   const entry = sessions.get(key);
-  if (!entry) throw Object.assign(new Error(`Model ${key} was released`), { code: 'model-released' });
-  if (entry.kind !== kind) throw new PipelineError('model-invalid', `Model ${key} is not a MediaPipe ${kind} model`);
+  if (!entry) throw new CvError('not-ready', `Model ${key} was released`);
+  if (entry.kind !== kind) throw new CvError('model-invalid', `Model ${key} is not a MediaPipe ${kind} model`);
   return (await entry.task) as MediapipeTask[K];
 }
 
@@ -84,6 +86,9 @@ async function segmentWithMediapipe(frame: FrameImage, req: SegmentRequest): Pro
  * the mask was made from is at hand, and the page's main thread does no GL work at all.
  */
 const compositors = new Map<string, Compositor>();
+/** A background that failed to apply, reported by the target's next snapshot. */
+const backgroundFault = new Map<string, { code: CvError['code']; message: string }>();
+let testHooks = false;
 
 function composite(frame: FrameImage, req: SegmentRequest, result: SegmentResult): void {
   const c = req.composite && compositors.get(req.composite.target);
@@ -122,8 +127,8 @@ const context: PipelineContext = {
   pixels,
   async run(model, feeds) {
     const entry = sessions.get(model.key);
-    if (!entry) throw Object.assign(new Error(`Model ${model.key} was released`), { code: 'model-released' });
-    if (entry.kind !== 'onnx') throw new PipelineError('model-invalid', `Model ${model.key} is a MediaPipe model, not an ONNX graph`);
+    if (!entry) throw new CvError('not-ready', `Model ${model.key} was released`);
+    if (entry.kind !== 'onnx') throw new CvError('model-invalid', `Model ${model.key} is a MediaPipe model, not an ONNX graph`);
     const session = await entry.session;
     const t = performance.now();
     try {
@@ -141,13 +146,14 @@ const context: PipelineContext = {
 
 function modelInfo(key: string): ModelInfo {
   const info = sessions.get(key)?.info;
-  if (!info) throw Object.assign(new Error(`Model ${key} is not loaded`), { code: 'model-not-loaded' });
+  if (!info) throw new CvError('not-ready', `Model ${key} is not loaded`);
   return info;
 }
 
-function errorOf(e: unknown): { code: string; message: string } {
-  const err = e as { code?: string; message?: string };
-  return { code: err?.code ?? 'inference', message: err?.message ?? String(e) };
+/** Any fault as the protocol's error fields: a listed code (DOMExceptions by name), else `inference`. */
+function errorOf(e: unknown): { code: CvError['code']; message: string } {
+  const err = toCvError(e, 'inference');
+  return { code: err.code, message: err.message };
 }
 
 /** Loads a .tflite model into a MediaPipe task (ImageSegmenter or FaceDetector, as the catalog's task says). */
@@ -155,10 +161,10 @@ async function loadMediapipe(id: number, key: string, spec: LoadSpec): Promise<v
   const t0 = performance.now();
   const rt = await mediapipeRuntime();
   const t1 = performance.now();
-  const { bytes, fromCache } = await fetchModel(spec.url, spec.sha256, (p) => post({ type: 'progress', id, ...p }));
+  const { bytes, fromCache, cached } = await fetchModel(spec.url, spec.sha256, (p) => post({ type: 'progress', id, ...p }));
   const t2 = performance.now();
   const kind = spec.task;
-  if (kind !== 'segment' && kind !== 'detect') throw new PipelineError('backend-unavailable', `MediaPipe runs segmentation and face detection models; ${spec.url} is a "${kind}" model`);
+  if (kind !== 'segment' && kind !== 'detect') throw new CvError('backend-unavailable', `MediaPipe runs segmentation and face detection models; ${spec.url} is a "${kind}" model`);
   const task: Promise<MediapipeSegmenter | MediapipeFaceDetector> = kind === 'segment' ? rt.createSegmenter(bytes) : rt.createFaceDetector(bytes);
   const entry = { kind, task } as Entry;
   sessions.set(key, entry);
@@ -166,14 +172,14 @@ async function loadMediapipe(id: number, key: string, spec: LoadSpec): Promise<v
     await task;
   } catch (e) {
     sessions.delete(key);
-    throw Object.assign(new Error(`MediaPipe could not load ${spec.url}: ${(e as Error).message}`), { code: 'model-invalid' });
+    throw new CvError('model-invalid', `MediaPipe could not load ${spec.url}: ${(e as Error).message}`);
   }
   if (sessions.get(key) !== entry) {
     // Released while loading.
     (await task).close();
   }
   entry.info = { key, input: spec.input, labels: spec.labels, inputNames: [], outputNames: [], inputDims: {} };
-  post({ type: 'loaded', id, key, threads: 1, fromCache, inputNames: [], outputNames: [], timings: { runtimeMs: t1 - t0, fetchMs: t2 - t1, sessionMs: performance.now() - t2 } });
+  post({ type: 'loaded', id, key, threads: 1, fromCache, cached, inputNames: [], outputNames: [], timings: { runtimeMs: t1 - t0, fetchMs: t2 - t1, sessionMs: performance.now() - t2 } });
 }
 
 // Runs are serialised: sessions are not re-entrant, and several elements may share this worker.
@@ -183,6 +189,8 @@ let creating: Promise<InferenceSession> = Promise.resolve(null as unknown as Inf
 async function handle(msg: ToWorker): Promise<void> {
   switch (msg.type) {
     case 'init':
+      testHooks = !!msg.testHooks;
+      if (msg.testHooks?.noGpuAdapter) stubNoGpuAdapter();
       engine = msg.backend;
       ortConfig = { base: msg.ortBase, maxThreads: msg.maxThreads };
       mediapipeBase = msg.mediapipeBase;
@@ -197,7 +205,7 @@ async function handle(msg: ToWorker): Promise<void> {
         const t0 = performance.now();
         const rt = await ortRuntime();
         const t1 = performance.now();
-        const { bytes, fromCache } = await fetchModel(msg.spec.url, msg.spec.sha256, (p) => post({ type: 'progress', id: msg.id, ...p }));
+        const { bytes, fromCache, cached } = await fetchModel(msg.spec.url, msg.spec.sha256, (p) => post({ type: 'progress', id: msg.id, ...p }));
         const t2 = performance.now();
         // One session is created at a time: onnxruntime's WebGPU provider refuses a second creation while one
         // is in flight ("another WebGPU EP inference session is being created"), e.g. for roi="face".
@@ -207,9 +215,10 @@ async function handle(msg: ToWorker): Promise<void> {
         let s: InferenceSession;
         try {
           s = await session;
+          if (engine === 'webgpu') void watchDeviceLoss(rt, (message) => post({ type: 'device-lost', message }));
         } catch (e) {
           sessions.delete(msg.key);
-          throw Object.assign(new Error(`onnxruntime could not load ${msg.spec.url}: ${(e as Error).message}`), { code: 'model-invalid' });
+          throw new CvError('model-invalid', `onnxruntime could not load ${msg.spec.url}: ${(e as Error).message}`);
         }
         entry.info = {
           key: msg.key,
@@ -221,7 +230,7 @@ async function handle(msg: ToWorker): Promise<void> {
           ...(msg.spec.outputRange ? { outputRange: msg.spec.outputRange } : {}),
         };
         const timings = { runtimeMs: t1 - t0, fetchMs: t2 - t1, sessionMs: performance.now() - t2 };
-        post({ type: 'loaded', id: msg.id, key: msg.key, threads: rt.threads, fromCache, inputNames: [...s.inputNames], outputNames: [...s.outputNames], timings });
+        post({ type: 'loaded', id: msg.id, key: msg.key, threads: rt.threads, fromCache, cached, inputNames: [...s.inputNames], outputNames: [...s.outputNames], timings });
       } catch (e) {
         post({ type: 'error', id: msg.id, ...errorOf(e) });
       }
@@ -295,8 +304,13 @@ async function handle(msg: ToWorker): Promise<void> {
     }
     case 'composite-background': {
       const c = compositors.get(msg.target);
-      if (c) c.setBackground(msg.background);
-      else if (msg.background instanceof ImageBitmap) msg.background.close();
+      try {
+        if (c) c.setBackground(msg.background);
+        else if (msg.background instanceof ImageBitmap) msg.background.close();
+      } catch (e) {
+        // No id to answer: the compositor keeps its old background, and the fault shows on the next snapshot.
+        backgroundFault.set(msg.target, errorOf(e));
+      }
       return;
     }
     case 'composite-detach':
@@ -304,11 +318,22 @@ async function handle(msg: ToWorker): Promise<void> {
       compositors.delete(msg.target);
       return;
     case 'composite-snapshot': {
-      const c = compositors.get(msg.target);
-      const bitmap = c ? await c.snapshot() : null;
-      post({ type: 'snapshot', id: msg.id, bitmap }, bitmap ? [bitmap] : []);
+      try {
+        const fault = backgroundFault.get(msg.target);
+        backgroundFault.delete(msg.target);
+        if (fault) throw new CvError(fault.code, `The composite background could not be set: ${fault.message}`);
+        const c = compositors.get(msg.target);
+        const bitmap = c ? await c.snapshot() : null;
+        post({ type: 'snapshot', id: msg.id, bitmap }, bitmap ? [bitmap] : []);
+      } catch (e) {
+        post({ type: 'error', id: msg.id, ...errorOf(e) });
+      }
       return;
     }
+    case 'test':
+      // Fault injection for the test suite; refused unless the page asked for hooks at init.
+      if (testHooks) await handleTestHook(msg.action, runtime);
+      return;
     case 'learn': {
       try {
         const value = await learn(msg.op, {
@@ -331,4 +356,9 @@ async function handle(msg: ToWorker): Promise<void> {
   }
 }
 
-self.onmessage = (ev: MessageEvent<ToWorker>) => void handle(ev.data);
+self.onmessage = (ev: MessageEvent<ToWorker>) =>
+  void handle(ev.data).catch((e) => {
+    // Every request gets an answer, even from a branch that threw where nobody expected it.
+    const id = (ev.data as { id?: number }).id;
+    if (typeof id === 'number') post({ type: 'error', id, ...errorOf(e) });
+  });

@@ -9,6 +9,7 @@ import { augmentations, embed } from '../tasks/learn/pipeline.js';
 import { mulberry32 } from '../tasks/shared/random.js';
 import type { FrameImage, ModelInfo, PipelineContext } from '../tasks/shared/pipeline.js';
 import type { LearnOp, LearnStatus } from './protocol.js';
+import { CvError, type CvErrorCode } from '../errors.js';
 
 /** Epochs of one full training run, and per chunk between yields. */
 export const TRAIN_EPOCHS = 150;
@@ -37,8 +38,8 @@ export function headFor(id: string): SoftmaxHead | undefined {
   return heads.get(id)?.head ?? undefined;
 }
 
-function fault(code: string, message: string): Error {
-  return Object.assign(new Error(message), { code });
+function fault(code: CvErrorCode, message: string): CvError {
+  return new CvError(code, message);
 }
 
 /** Captured frames from embedded views (each frame gives VIEWS_PER_EXAMPLE). */
@@ -145,8 +146,15 @@ export async function learn(
     if (!state.head && state.storeKey) {
       const file = await idb<HeadFile | undefined>('readonly', (s) => s.get(state.storeKey!)).catch(() => undefined);
       if (file && file.backbone?.sha256 === op.backbone.sha256) {
-        state.head = SoftmaxHead.fromFile(file);
-        state.trainedRevision = state.head.revision;
+        try {
+          state.head = SoftmaxHead.fromFile(file);
+          state.trainedRevision = state.head.revision;
+        } catch (e) {
+          // A stored head that no longer reads (saved by an older version, edited, corrupted) must not
+          // brick this head-name: drop it, say so once, and start empty.
+          await idb('readwrite', (s) => s.delete(state.storeKey!)).catch(() => {});
+          return status(state, { restored: false, discarded: (e as Error).message });
+        }
       }
     }
     return status(state, { restored: !!state.head });
@@ -184,6 +192,13 @@ export async function learn(
         state.trainedRevision = -1;
         if (state.storeKey) await idb('readwrite', (s) => s.delete(state.storeKey!)).catch(() => {});
       }
+      return status(state);
+    }
+    case 'forget': {
+      await state.training?.catch(() => {});
+      state.head = null;
+      state.trainedRevision = -1;
+      if (state.storeKey) await idb('readwrite', (s) => s.delete(state.storeKey!));
       return status(state);
     }
     case 'train': {

@@ -1,3 +1,5 @@
+import type { CvErrorCode } from '../errors.js';
+import type { TestAction } from './worker-test-hooks.js';
 import type { ClassifyRequest, ClassifyResult } from '../tasks/classify/pipeline.js';
 import type { HeadFile, TrainSummary } from '../tasks/learn/head.js';
 import type { LearnRequest } from '../tasks/learn/pipeline.js';
@@ -62,6 +64,8 @@ export interface LearnStatus {
   count?: number;
   /** For `open`: whether a saved head was found. */
   restored?: boolean;
+  /** For `open`: why a saved head was found unreadable and removed (reported as `head-invalid`). */
+  discarded?: string;
 }
 
 /** Operations on an element's learned head, all answered with a LearnStatus (export: a HeadFile). */
@@ -69,6 +73,8 @@ export type LearnOp =
   | { op: 'open'; head: string; backbone: { key: string; name: string; sha256: string | null }; storeKey: string | null }
   | { op: 'add'; head: string; label: string; frame: ImageBitmap }
   | { op: 'clear'; head: string; label?: string }
+  /** Forgets examples and weights, and deletes the saved copy. */
+  | { op: 'forget'; head: string }
   | { op: 'train'; head: string }
   | { op: 'save'; head: string }
   | { op: 'export'; head: string }
@@ -76,7 +82,7 @@ export type LearnOp =
   | { op: 'close'; head: string };
 
 export type ToWorker =
-  | { type: 'init'; backend: EngineName; ortBase: string; mediapipeBase: string; maxThreads: number }
+  | { type: 'init'; backend: EngineName; ortBase: string; mediapipeBase: string; maxThreads: number; testHooks?: { noGpuAdapter: boolean } }
   | { type: 'load'; id: number; key: string; spec: LoadSpec }
   | { type: 'release'; key: string }
   | { type: 'run'; id: number; request: PipelineRequest; frame: ImageBitmap | VideoFrame }
@@ -84,14 +90,18 @@ export type ToWorker =
   | { type: 'composite-attach'; id: number; target: string; canvas: OffscreenCanvas }
   | { type: 'composite-background'; target: string; background: ImageBitmap | [number, number, number] }
   | { type: 'composite-detach'; target: string }
-  | { type: 'composite-snapshot'; id: number; target: string };
+  | { type: 'composite-snapshot'; id: number; target: string }
+  /** Fault injection, honoured only when init had testHooks (see worker-test-hooks.ts). */
+  | { type: 'test'; action: TestAction };
 
 export type FromWorker =
   | { type: 'progress'; id: number; loaded: number; total: number }
-  | { type: 'loaded'; id: number; key: string; threads: number; fromCache: boolean; inputNames: string[]; outputNames: string[]; timings: LoadTimings }
+  | { type: 'loaded'; id: number; key: string; threads: number; fromCache: boolean; cached: boolean; inputNames: string[]; outputNames: string[]; timings: LoadTimings }
   | { type: 'result'; id: number; result: PipelineResult; inferenceMs: number; phases: WorkerPhases }
   | { type: 'learned'; id: number; value: LearnStatus | HeadFile }
   | { type: 'learn-progress'; head: string; status: LearnStatus }
   | { type: 'attached'; id: number; kind: 'webgl2' | '2d' }
   | { type: 'snapshot'; id: number; bitmap: ImageBitmap | null }
-  | { type: 'error'; id: number; code: string; message: string };
+  /** The WebGPU device was lost: every session on it is gone. */
+  | { type: 'device-lost'; message: string }
+  | { type: 'error'; id: number; code: CvErrorCode; message: string };

@@ -1,7 +1,9 @@
-import { CvError } from '../events/cv-error.js';
+import { CvError, toCvError } from '../errors.js';
 import type { EngineName } from '../runtime/types.js';
 import type { HeadFile } from '../tasks/learn/head.js';
 import type { FromWorker, LearnOp, LearnStatus, LoadSpec, LoadTimings, PipelineRequest, PipelineResult, ToWorker, WorkerPhases } from './protocol.js';
+import { Deadline, RecentDurations, noteWorkerHealthy, runBudget, testConfig, watchdogLimits, type TestConfig, type WorkerDeath } from './watchdog.js';
+import type { TestAction } from './worker-test-hooks.js';
 
 export interface RunAnswer {
   result: PipelineResult;
@@ -9,11 +11,12 @@ export interface RunAnswer {
   phases: WorkerPhases;
 }
 
-
 export interface LoadedModel {
   key: string;
   threads: number;
   fromCache: boolean;
+  /** The bytes are in the Cache API for next time (false when storage failed or no sha256 pins them). */
+  cached: boolean;
   inputNames: string[];
   outputNames: string[];
   timings: LoadTimings;
@@ -23,16 +26,25 @@ type Pending = {
   resolve: (v: never) => void;
   reject: (e: CvError) => void;
   onProgress?: (loaded: number, total: number) => void;
+  deadline: Deadline;
+  /** For learn requests: their head, whose training progress counts as progress. */
+  head?: string;
 };
 
 /**
  * The page side of one inference worker. There is one per backend per page, shared by every element;
  * sessions inside it are keyed by model and reference-counted, so two elements on one model share it.
+ *
+ * Every request has a deadline (see watchdog.ts). A worker that fails, hangs past a deadline or loses
+ * its GPU device is terminated and this client is dead for good: its pending and later requests reject
+ * with `worker`, its death listeners are told once, and `InferenceClient.for()` makes a fresh one, which
+ * the elements reload their models into. A worker with no models left is terminated after a short grace.
  */
 export class InferenceClient {
   private static clients = new Map<EngineName, InferenceClient>();
 
   static for(backend: EngineName): InferenceClient {
+    installTestHooks(InferenceClient.clients, (c, msg) => c.post(msg), (c) => c.worker);
     let c = InferenceClient.clients.get(backend);
     if (!c) InferenceClient.clients.set(backend, (c = new InferenceClient(backend)));
     return c;
@@ -45,42 +57,103 @@ export class InferenceClient {
     return out;
   }
 
+  /** The engines that have a live worker now: one per backend in use, none when no element is. */
+  static liveWorkers(): EngineName[] {
+    return [...InferenceClient.clients.keys()];
+  }
+
   private worker: Worker;
   private nextId = 1;
   private pending = new Map<number, Pending>();
   private models = new Map<string, { refs: number; loaded: Promise<LoadedModel>; progress: Set<(l: number, t: number) => void> }>();
   private learnListeners = new Map<string, (status: LearnStatus) => void>();
+  private deathListeners = new Set<(err: CvError, why: WorkerDeath) => void>();
+  private durations = new RecentDurations();
+  private runsInFlight = 0;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set once the worker is gone: every request after that rejects with it. */
+  private dead: CvError | null = null;
 
   private constructor(readonly backend: EngineName) {
     this.worker = new Worker(new URL('./inference-worker.js', import.meta.url), { type: 'module', name: `cv-elements-${backend}` });
     this.worker.onmessage = (ev: MessageEvent<FromWorker>) => this.receive(ev.data);
     this.worker.onerror = (ev) => {
       ev.preventDefault();
-      const err = new CvError('worker', `The inference worker failed: ${ev.message || 'could not start'}`);
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
+      this.die(new CvError('worker', `The inference worker failed (${ev.message || 'it could not start'}); it is being restarted`), 'crashed');
     };
+    this.worker.onmessageerror = () => this.die(new CvError('worker', 'The inference worker sent a message that could not be read; it is being restarted'), 'crashed');
     const maxThreads = Math.min(4, navigator.hardwareConcurrency || 2);
-    this.post({ type: 'init', backend, ortBase: new URL('./ort/', import.meta.url).href, mediapipeBase: new URL('./mediapipe/', import.meta.url).href, maxThreads });
+    const test = testConfig();
+    this.post({
+      type: 'init',
+      backend,
+      ortBase: new URL('./ort/', import.meta.url).href,
+      mediapipeBase: new URL('./mediapipe/', import.meta.url).href,
+      maxThreads,
+      ...(test ? { testHooks: { noGpuAdapter: !!test.noGpuAdapter } } : {}),
+    });
+  }
+
+  /** Called once if this client's worker dies; the listener should drop its models and load again. */
+  onDeath(listener: (err: CvError, why: WorkerDeath) => void): () => void {
+    this.deathListeners.add(listener);
+    return () => this.deathListeners.delete(listener);
+  }
+
+  get alive(): boolean {
+    return !this.dead;
+  }
+
+  /** Terminates the worker and settles everything that waited on it. */
+  private die(err: CvError, why: WorkerDeath | 'idle'): void {
+    if (this.dead) return;
+    this.dead = err;
+    clearTimeout(this.idleTimer);
+    this.worker.terminate();
+    if (InferenceClient.clients.get(this.backend) === this) InferenceClient.clients.delete(this.backend);
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    this.models.clear();
+    // Listeners first, synchronously: an element drops its models before its rejected run reports,
+    // so the page sees one `worker` error per element, not one per request.
+    if (why !== 'idle') for (const l of [...this.deathListeners]) l(err, why);
+    this.deathListeners.clear();
+    this.learnListeners.clear();
+    for (const p of pending) {
+      p.deadline.clear();
+      p.reject(err);
+    }
   }
 
   private post(msg: ToWorker, transfer: Transferable[] = []) {
+    if (this.dead) {
+      for (const t of transfer) (t as Partial<ImageBitmap>).close?.();
+      return;
+    }
     this.worker.postMessage(msg, transfer);
   }
 
   private receive(msg: FromWorker) {
     if (msg.type === 'learn-progress') {
+      for (const p of this.pending.values()) if (p.head === msg.head) p.deadline.touch();
       this.learnListeners.get(msg.head)?.(msg.status);
+      return;
+    }
+    if (msg.type === 'device-lost') {
+      this.die(new CvError('worker', msg.message), 'device-lost');
       return;
     }
     const p = this.pending.get(msg.id);
     if (!p) return;
     if (msg.type === 'progress') {
+      p.deadline.touch();
       p.onProgress?.(msg.loaded, msg.total);
       return;
     }
     this.pending.delete(msg.id);
-    if (msg.type === 'error') p.reject(new CvError(msg.code, msg.message));
+    p.deadline.clear();
+    // Codes from the worker pass through the closed list: an unknown one becomes `inference`.
+    if (msg.type === 'error') p.reject(toCvError({ code: msg.code, message: msg.message }, 'inference'));
     else if (msg.type === 'loaded') (p.resolve as (v: LoadedModel) => void)(msg);
     else if (msg.type === 'learned') (p.resolve as (v: unknown) => void)(msg.value);
     else if (msg.type === 'attached') (p.resolve as (v: 'webgl2' | '2d') => void)(msg.kind);
@@ -88,23 +161,38 @@ export class InferenceClient {
     else (p.resolve as (v: RunAnswer) => void)({ result: msg.result, inferenceMs: msg.inferenceMs, phases: msg.phases });
   }
 
-  private request<T>(build: (id: number) => ToWorker, transfer: Transferable[] = [], onProgress?: Pending['onProgress']): Promise<T> {
+  /** Posts a request that must be answered within `budgetMs` (renewed on each progress report). */
+  private request<T>(what: string, budgetMs: number, build: (id: number) => ToWorker, transfer: Transferable[] = [], extra: Partial<Pick<Pending, 'onProgress' | 'head'>> = {}): Promise<T> {
+    if (this.dead) {
+      for (const t of transfer) (t as Partial<ImageBitmap>).close?.();
+      return Promise.reject(this.dead);
+    }
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: never) => void, reject, ...(onProgress ? { onProgress } : {}) });
+      const deadline = new Deadline(budgetMs, (ms) =>
+        this.die(new CvError('worker', `The inference worker did not answer a ${what} within ${(ms / 1000).toFixed(1)} s; it is being restarted`), 'hung'),
+      );
+      this.pending.set(id, { resolve: resolve as (v: never) => void, reject, deadline, ...extra });
       this.post(build(id), transfer);
     });
   }
 
   /** Loads (or shares) a model. Every successful call must be paired with one `release(key)`. */
   load(key: string, spec: LoadSpec, onProgress?: (loaded: number, total: number) => void): Promise<LoadedModel> {
+    clearTimeout(this.idleTimer);
     let m = this.models.get(key);
     if (!m) {
       const progress = new Set<(l: number, t: number) => void>();
-      const loaded = this.request<LoadedModel>((id) => ({ type: 'load', id, key, spec }), [], (l, t) => progress.forEach((f) => f(l, t)));
+      const loaded = this.request<LoadedModel>('model load', watchdogLimits().loadStallMs, (id) => ({ type: 'load', id, key, spec }), [], {
+        onProgress: (l, t) => progress.forEach((f) => f(l, t)),
+      });
       m = { refs: 0, loaded, progress };
       this.models.set(key, m);
-      loaded.catch(() => this.models.get(key) === m && this.models.delete(key));
+      loaded.catch(() => {
+        if (this.models.get(key) !== m) return;
+        this.models.delete(key);
+        this.retireWhenIdle();
+      });
     }
     m.refs++;
     if (onProgress) m.progress.add(onProgress);
@@ -117,6 +205,16 @@ export class InferenceClient {
     if (!m || --m.refs > 0) return;
     this.models.delete(key);
     this.post({ type: 'release', key });
+    this.retireWhenIdle();
+  }
+
+  /** The last element using this worker has gone: terminate it after a grace (StrictMode re-appends at once). */
+  private retireWhenIdle(): void {
+    if (this.models.size || this.dead) return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (!this.models.size && !this.pending.size) this.die(new CvError('worker', 'The inference worker was retired: no element uses it'), 'idle');
+    }, watchdogLimits().idleMs);
   }
 
   /**
@@ -126,7 +224,7 @@ export class InferenceClient {
   learn(op: Exclude<LearnOp, { op: 'export' }>): Promise<LearnStatus>;
   learn(op: Extract<LearnOp, { op: 'export' }>): Promise<HeadFile>;
   learn(op: LearnOp): Promise<LearnStatus | HeadFile> {
-    return this.request((id) => ({ type: 'learn', id, op }), op.op === 'add' ? [op.frame] : []);
+    return this.request(`learn "${op.op}"`, watchdogLimits().learnStallMs, (id) => ({ type: 'learn', id, op }), op.op === 'add' ? [op.frame] : [], { head: op.head });
   }
 
   /** Receives a head's training progress (null stops). */
@@ -137,7 +235,7 @@ export class InferenceClient {
 
   /** Hands a canvas's drawing to the worker (`<cv-segment>`'s composite); rejects when it cannot draw there. */
   attachCompositor(target: string, canvas: OffscreenCanvas): Promise<'webgl2' | '2d'> {
-    return this.request((id) => ({ type: 'composite-attach', id, target, canvas }), [canvas]);
+    return this.request('compositor attach', watchdogLimits().otherMs, (id) => ({ type: 'composite-attach', id, target, canvas }), [canvas]);
   }
 
   /** The `replace` background: an image (transferred) or 0..1 RGB. */
@@ -151,11 +249,55 @@ export class InferenceClient {
 
   /** The composite as last drawn, or null when the worker has none for `target`. */
   compositorSnapshot(target: string): Promise<ImageBitmap | null> {
-    return this.request((id) => ({ type: 'composite-snapshot', id, target }));
+    return this.request('snapshot', watchdogLimits().otherMs, (id) => ({ type: 'composite-snapshot', id, target }));
   }
 
   /** Sends a frame (transferred: the caller must not use it afterwards) and resolves with the result. */
   run(request: PipelineRequest, frame: ImageBitmap | VideoFrame): Promise<RunAnswer> {
-    return this.request((id) => ({ type: 'run', id, request, frame }), [frame]);
+    const key = runKey(request);
+    const budget = runBudget(watchdogLimits(), this.durations.median(key), this.runsInFlight);
+    const t0 = performance.now();
+    this.runsInFlight++;
+    const answer = this.request<RunAnswer>('frame', budget, (id) => ({ type: 'run', id, request, frame }), [frame]);
+    return answer.then(
+      (a) => {
+        this.runsInFlight--;
+        this.durations.record(key, performance.now() - t0);
+        noteWorkerHealthy(this.backend);
+        return a;
+      },
+      (e) => {
+        this.runsInFlight--;
+        throw e;
+      },
+    );
   }
+
+}
+
+/**
+ * Fault injection for the test suite, on `__CV_ELEMENTS_TEST__.hooks` and only when the page set that
+ * object before the first worker started: `inject` asks the worker to hang, throw or lose its device;
+ * `terminate` kills it behind the client's back (no error event: only the watchdog can notice).
+ */
+function installTestHooks(clients: Map<EngineName, InferenceClient>, post: (c: InferenceClient, msg: ToWorker) => void, worker: (c: InferenceClient) => Worker): void {
+  const config = testConfig() as (TestConfig & { hooks?: unknown }) | null;
+  if (!config || config.hooks) return;
+  config.hooks = {
+    inject: (backend: EngineName, action: TestAction) => {
+      const c = clients.get(backend);
+      if (c) post(c, { type: 'test', action });
+      return !!c;
+    },
+    terminate: (backend: EngineName) => {
+      const c = clients.get(backend);
+      if (c) worker(c).terminate();
+      return !!c;
+    },
+  };
+}
+
+/** What a run's duration depends on: its task and models (the values that are model keys). */
+function runKey(request: PipelineRequest): string {
+  return `${request.task}:${Object.values(request).filter((v) => typeof v === 'string' && v.includes('#')).join('+')}`;
 }

@@ -235,6 +235,11 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
     this.counts = status.counts;
     this.learnText = status.trained ? this.describe(status) : '';
     if (status.restored) this.emit<CvLearnDetail>('cv-learn', this.detail(null, status));
+    if (status.discarded) {
+      // After this load's cv-ready (which clears load errors), so the report stays shown.
+      const message = `The head saved as "${this.storeKey()}" could not be read and was removed: ${status.discarded}`;
+      setTimeout(() => this.headId === headId && this.fail(new CvError('head-invalid', message)), 0);
+    }
   }
 
   private closeHead() {
@@ -254,7 +259,9 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
 
   private describe(s: LearnStatus): string {
     if (!s.trained) return '';
-    return `${s.training ? 'training' : 'trained'}: accuracy ${(s.trained.accuracy * 100).toFixed(0)} %, loss ${s.trained.loss.toFixed(3)}`;
+    // Never throws: a summary is shown as far as its numbers are numbers.
+    const num = (v: unknown, f: (n: number) => string) => (typeof v === 'number' && Number.isFinite(v) ? f(v) : '–');
+    return `${s.training ? 'training' : 'trained'}: accuracy ${num(s.trained.accuracy, (a) => (a * 100).toFixed(0))} %, loss ${num(s.trained.loss, (l) => l.toFixed(3))}`;
   }
 
   private detail(label: string | null, s: LearnStatus): CvLearnDetail {
@@ -285,7 +292,7 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
     try {
       return await work();
     } catch (e) {
-      const err = toCvError(e, 'learn');
+      const err = toCvError(e, 'inference');
       this.fail(err);
       throw err;
     }
@@ -316,6 +323,20 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
       this.counts = s.counts;
       if (!s.examples) this.learnText = '';
       this.emit<CvLearnDetail>('cv-learn', this.detail(label ?? null, s));
+    });
+  }
+
+  /**
+   * Forgets the learned head entirely: every class's examples, the trained weights, and the copy saved
+   * in IndexedDB under `head-name` (or `id`). The way out of a head that should not be kept.
+   */
+  clearHead(): Promise<void> {
+    return this.guard(async () => {
+      const { client, head } = this.head();
+      const s = await client.learn({ op: 'forget', head });
+      this.counts = s.counts;
+      this.learnText = '';
+      this.emit<CvLearnDetail>('cv-learn', this.detail(null, s));
     });
   }
 

@@ -1,3 +1,4 @@
+import { CvError } from '../../errors.js';
 import { coverCrop, squareAround, type Rect } from '../shared/geometry.js';
 import { frameToInput } from '../shared/image-input.js';
 import { outputOf, type FrameImage, type ModelInfo, type PipelineContext } from '../shared/pipeline.js';
@@ -46,7 +47,7 @@ function pickDetectorOutputs(model: ModelInfo, out: Record<string, { data: Float
   const reg = names.find((n) => out[n]!.dims.at(-1) === 16);
   const score = names.find((n) => out[n]!.dims.at(-1) === 1 || out[n]!.dims.length === 2);
   if (!reg || !score || reg === score) {
-    throw new Error(`Face detector outputs not recognised: ${names.map((n) => `${n}[${out[n]!.dims}]`).join(', ')}`);
+    throw new CvError('model-output', `Face detector outputs not recognised: ${names.map((n) => `${n}[${out[n]!.dims}]`).join(', ')}`);
   }
   return [reg, score];
 }
@@ -67,7 +68,7 @@ export async function runClassify(
 ): Promise<ClassifyResult> {
   const classifier = models(req.classifier);
   if (req.roi === 'face') {
-    if (!req.detector) throw new Error('roi="face" needs a face detector');
+    if (!req.detector) throw new CvError('not-ready', 'roi="face" needs a face detector');
     const detector = models(req.detector);
     const faces = ctx.detectFaces ? await ctx.detectFaces(detector, frame) : await detectFaces(ctx, detector, frame);
     const labels: Label[] = [];

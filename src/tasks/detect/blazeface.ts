@@ -1,3 +1,4 @@
+import { CvError } from '../../errors.js';
 import { iou, type Rect } from '../shared/geometry.js';
 
 /** A face found by BlazeFace, in normalised [0, 1] coordinates of the model input. */
@@ -58,7 +59,7 @@ export function decodeBlazeFace(
   const count = anchors.length / 2;
   const stride = regressors.length / count;
   if (!Number.isInteger(stride) || stride < 4 || logits.length !== count) {
-    throw new RangeError(`BlazeFace outputs do not match ${count} anchors: regressors ${regressors.length}, scores ${logits.length}`);
+    throw new CvError('model-output', `BlazeFace outputs do not match ${count} anchors: regressors ${regressors.length}, scores ${logits.length}`);
   }
   const found: FaceDetection[] = [];
   for (let i = 0; i < count; i++) {
@@ -80,22 +81,40 @@ export function decodeBlazeFace(
   return weightedNms(found, iouThreshold);
 }
 
-/** Weighted NMS: each kept detection is the score-weighted mean of the ones it suppresses. */
+/** True when every coordinate of a detection is a finite number. */
+function finiteDetection(d: FaceDetection): boolean {
+  const b = d.box;
+  return [d.score, b.x, b.y, b.width, b.height].every(Number.isFinite) && d.keypoints.every((k) => Number.isFinite(k.x) && Number.isFinite(k.y));
+}
+
+/**
+ * Weighted NMS: each kept detection is the score-weighted mean of the ones it suppresses.
+ * Every pass removes at least the best box (it is in its own group by construction, whatever its area),
+ * so this ends after at most `dets.length` passes. Non-finite detections are a model fault, thrown as
+ * `model-output` rather than averaged into the result.
+ */
 export function weightedNms(dets: FaceDetection[], iouThreshold: number): FaceDetection[] {
-  const rest = [...dets].sort((a, b) => b.score - a.score);
+  const bad = dets.find((d) => !finiteDetection(d));
+  if (bad) throw new CvError('model-output', `The face detector gave a non-finite box (${JSON.stringify(bad.box)}, score ${bad.score})`);
+  let rest = [...dets].sort((a, b) => b.score - a.score);
   const kept: FaceDetection[] = [];
   while (rest.length) {
     const best = rest[0]!;
-    const group = rest.filter((d) => iou(best.box, d.box) >= iouThreshold);
-    const others = rest.filter((d) => iou(best.box, d.box) < iouThreshold);
+    const group = [best];
+    const others: FaceDetection[] = [];
+    for (let i = 1; i < rest.length; i++) {
+      const d = rest[i]!;
+      (iou(best.box, d.box) >= iouThreshold ? group : others).push(d);
+    }
     const total = group.reduce((s, d) => s + d.score, 0);
-    const avg = (f: (d: FaceDetection) => number) => group.reduce((s, d) => s + f(d) * d.score, 0) / total;
+    // A zero total (all scores 0) would make every mean NaN: keep the best box as it is then.
+    const avg = (f: (d: FaceDetection) => number) => (total > 0 ? group.reduce((s, d) => s + f(d) * d.score, 0) / total : f(best));
     kept.push({
       score: best.score,
       box: { x: avg((d) => d.box.x), y: avg((d) => d.box.y), width: avg((d) => d.box.width), height: avg((d) => d.box.height) },
-      keypoints: best.keypoints.map((_, k) => ({ x: avg((d) => d.keypoints[k]!.x), y: avg((d) => d.keypoints[k]!.y) })),
+      keypoints: best.keypoints.map((_, k) => ({ x: avg((d) => d.keypoints[k]?.x ?? best.keypoints[k]!.x), y: avg((d) => d.keypoints[k]?.y ?? best.keypoints[k]!.y) })),
     });
-    rest.splice(0, rest.length, ...others);
+    rest = others;
   }
   return kept;
 }

@@ -1,6 +1,7 @@
+import { CvError } from '../../errors.js';
 import { centerSquare, type Rect } from '../shared/geometry.js';
 import { frameToInput } from '../shared/image-input.js';
-import { outputOf, PipelineError, type FrameImage, type ModelInfo, type PipelineContext } from '../shared/pipeline.js';
+import { checkFinite, outputOf, type FrameImage, type ModelInfo, type PipelineContext } from '../shared/pipeline.js';
 import { gaussian, mulberry32, slerp } from '../shared/random.js';
 import { inputSize, tensorToRgba } from '../shared/tensor-spec.js';
 
@@ -26,7 +27,7 @@ export const NOISE_WALK_PERIOD_S = 2;
 function latentSize(model: ModelInfo, name: string): number {
   const dims = model.inputDims[name];
   const size = dims ? dims.slice(1).reduce((a, b) => a * (b > 0 ? b : 1), 1) : 0;
-  if (!size) throw new PipelineError('model-input', `Cannot tell the latent size of ${model.key} from input ${name} [${dims}]`);
+  if (!size) throw new CvError('model-input', `Cannot tell the latent size of ${model.key} from input ${name} [${dims}]`);
   return size;
 }
 
@@ -52,10 +53,10 @@ async function decode(ctx: PipelineContext, model: ModelInfo, latents: Float32Ar
 /** [height, width, channels, layout] of a single-image output: NCHW when dim 1 is 1 or 3. */
 export function imageLayout(dims: number[]): [number, number, 1 | 3, 'NCHW' | 'NHWC'] {
   const d = dims.length === 3 ? [1, ...dims] : dims;
-  if (d.length !== 4) throw new PipelineError('model-output', `Expected an image output [N, C, H, W], got [${dims}]`);
+  if (d.length !== 4) throw new CvError('model-output', `Expected an image output [N, C, H, W], got [${dims}]`);
   if (d[1] === 1 || d[1] === 3) return [d[2]!, d[3]!, d[1] as 1 | 3, 'NCHW'];
   if (d[3] === 1 || d[3] === 3) return [d[1]!, d[2]!, d[3] as 1 | 3, 'NHWC'];
-  throw new PipelineError('model-output', `Image output [${dims}] has neither 1 nor 3 channels`);
+  throw new CvError('model-output', `Image output [${dims}] has neither 1 nor 3 channels`);
 }
 
 /** Range of an image output the catalog did not describe: tanh outputs go negative, 8-bit ones pass 1. */
@@ -83,7 +84,9 @@ export async function runGenerate(
     const out = await ctx.run(encoder, { [name]: tensor });
     const mu = out.mu ?? out[encoder.outputNames[0]!]!;
     const logvar = out.logvar ?? out[encoder.outputNames[1]!];
-    if (!mu || !logvar) throw new PipelineError('model-output', `VAE encoder must output mu and logvar, it has ${Object.keys(out).join(', ')}`);
+    if (!mu || !logvar) throw new CvError('model-output', `VAE encoder must output mu and logvar, it has ${Object.keys(out).join(', ')}`);
+    checkFinite(encoder, 'mu', mu);
+    checkFinite(encoder, 'logvar', logvar);
     const rand = mulberry32(req.seed);
     // Variant 0 is the reconstruction (the mean); the rest sample around it, spread by temperature.
     const latents = Array.from({ length: variants }, (_, v) => {

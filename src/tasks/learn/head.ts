@@ -1,3 +1,4 @@
+import { CvError } from '../../errors.js';
 /**
  * The trainable last layer of `<cv-classify learn>`: softmax regression on a frozen backbone's
  * embeddings. Features are standardised with the examples' mean and spread, then a K×D weight matrix
@@ -85,7 +86,7 @@ export class SoftmaxHead {
   }
 
   add(label: string, embedding: Float32Array): number {
-    if (embedding.length !== this.dim) throw new RangeError(`Embedding has ${embedding.length} values; this head takes ${this.dim}`);
+    if (embedding.length !== this.dim) throw new CvError('head-mismatch', `Embedding has ${embedding.length} values; this head takes ${this.dim}`);
     let list = this.examples.get(label);
     if (!list) this.examples.set(label, (list = []));
     list.push(embedding);
@@ -191,7 +192,7 @@ export class SoftmaxHead {
 
   /** Class probabilities for one embedding, in `labels` order. */
   predict(embedding: Float32Array): Float32Array {
-    if (!this.ready) throw new RangeError('The head has no trained classes');
+    if (!this.ready) throw new CvError('no-examples', 'The head has no trained classes');
     const p = new Float64Array(this.labels.length);
     softmaxInto(this.weights, this.bias, this.labels.length, this.dim, standardise(embedding, this.mean, this.scale), p);
     return Float32Array.from(p);
@@ -212,14 +213,35 @@ export class SoftmaxHead {
     };
   }
 
-  /** A head from a file, checked for shape; throws a RangeError naming what is wrong. */
+  /**
+   * A head from a file, checked field by field before anything uses it; throws `head-invalid` naming
+   * what is wrong. A file that passes can be described, predicted with and saved again: nothing in it
+   * is missing, null (JSON's NaN) or of the wrong length.
+   */
   static fromFile(file: HeadFile): SoftmaxHead {
-    if (!file || file.format !== 'cv-elements-head' || file.version !== 1) throw new RangeError('Not a cv-elements head file (format/version)');
+    const bad = (why: string) => new CvError('head-invalid', `Not a usable head file: ${why}`);
+    if (!file || typeof file !== 'object' || file.format !== 'cv-elements-head' || file.version !== 1) throw bad('format/version');
     const D = file.backbone?.dim;
-    const K = file.labels?.length;
-    if (!(D! > 0) || !Array.isArray(file.labels)) throw new RangeError('Head file has no backbone dim or labels');
-    if (file.weights.length !== K * D || file.bias.length !== K || file.mean.length !== D || file.scale.length !== D) {
-      throw new RangeError(`Head file shapes do not agree: ${K} labels × ${D} dims vs ${file.weights.length} weights`);
+    if (!Number.isInteger(D) || D <= 0) throw bad('backbone.dim is not a positive integer');
+    if (!Array.isArray(file.labels) || !file.labels.length || !file.labels.every((l) => typeof l === 'string')) throw bad('labels are not a list of names');
+    const K = file.labels.length;
+    const numbers = (name: string, v: unknown, n: number) => {
+      if (!Array.isArray(v) || v.length !== n) throw bad(`${name} has ${Array.isArray(v) ? v.length : 'no'} values, ${n} expected`);
+      if (!v.every((x) => typeof x === 'number' && Number.isFinite(x))) throw bad(`${name} holds a missing or non-finite number`);
+    };
+    numbers('weights', file.weights, K * D);
+    numbers('bias', file.bias, K);
+    numbers('mean', file.mean, D);
+    numbers('scale', file.scale, D);
+    const t = file.trained as Partial<TrainSummary> | undefined;
+    if (!t || typeof t !== 'object') throw bad('the "trained" summary is missing');
+    for (const k of ['epochs', 'loss', 'accuracy'] as const) {
+      if (typeof t[k] !== 'number' || !Number.isFinite(t[k])) throw bad(`trained.${k} is ${JSON.stringify(t[k])}, not a finite number`);
+    }
+    if (file.examples !== undefined && (typeof file.examples !== 'object' || file.examples === null)) throw bad('examples is not an object');
+    for (const [label, rows] of Object.entries(file.examples ?? {})) {
+      if (!Array.isArray(rows)) throw bad(`examples of "${label}" are not a list`);
+      rows.forEach((r, i) => numbers(`examples["${label}"][${i}]`, r, D));
     }
     const head = new SoftmaxHead(D);
     for (const [label, rows] of Object.entries(file.examples ?? {})) {
@@ -230,7 +252,7 @@ export class SoftmaxHead {
     head.scale = Float32Array.from(file.scale);
     head.weights = Float32Array.from(file.weights);
     head.bias = Float32Array.from(file.bias);
-    head.summary = { ...file.trained };
+    head.summary = { epochs: t.epochs!, loss: t.loss!, accuracy: t.accuracy! };
     return head;
   }
 }

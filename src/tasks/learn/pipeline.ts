@@ -1,7 +1,8 @@
+import { CvError } from '../../errors.js';
 import { topK } from '../classify/labels.js';
 import type { ClassifyResult } from '../classify/pipeline.js';
 import { coverCrop, type Rect } from '../shared/geometry.js';
-import { imageInput, outputOf, PipelineError, type FrameImage, type ModelInfo, type PipelineContext } from '../shared/pipeline.js';
+import { imageInput, outputOf, type FrameImage, type ModelInfo, type PipelineContext } from '../shared/pipeline.js';
 import { inputSize, rgbaToTensor } from '../shared/tensor-spec.js';
 import type { SoftmaxHead } from './head.js';
 
@@ -95,7 +96,7 @@ export async function runLearn(
   head: SoftmaxHead | undefined,
 ): Promise<ClassifyResult> {
   if (!head || !head.ready) {
-    throw new PipelineError('no-examples', 'Nothing learned yet: add examples of at least one class (addExample or the class buttons) before predicting');
+    throw new CvError('no-examples', 'Nothing learned yet: add examples of at least one class (addExample or the class buttons) before predicting');
   }
   const backbone = models(req.backbone);
   const x = await embed(ctx, backbone, frame, plainView(frame, backbone));

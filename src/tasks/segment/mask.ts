@@ -1,3 +1,4 @@
+import { CvError } from '../../errors.js';
 /** True when any value lies outside [0, 1]: the output is logits, not probabilities. */
 export function outsideUnit(data: Float32Array): boolean {
   for (let i = 0; i < data.length; i++) {
@@ -16,7 +17,7 @@ export function foregroundShare(mask: ArrayLike<number>, threshold = 0.5): numbe
 
 /** Intersection over union of two binary masks thresholded at `threshold`. */
 export function maskIoU(a: ArrayLike<number>, b: ArrayLike<number>, threshold = 0.5): number {
-  if (a.length !== b.length) throw new RangeError(`Mask sizes differ: ${a.length} vs ${b.length}`);
+  if (a.length !== b.length) throw new CvError('bad-argument', `Mask sizes differ: ${a.length} vs ${b.length}`);
   let inter = 0, union = 0;
   for (let i = 0; i < a.length; i++) {
     const x = a[i]! >= threshold, y = b[i]! >= threshold;

@@ -1,3 +1,4 @@
+import { CvError } from '../../errors.js';
 import type { Rect } from '../shared/geometry.js';
 import { frameToInput } from '../shared/image-input.js';
 import { outputOf, type FrameImage, type ModelInfo, type PipelineContext } from '../shared/pipeline.js';
@@ -41,7 +42,7 @@ export async function runSegment(
   const pixels = width * height;
   const channels = out.data.length / pixels;
   if (!Number.isInteger(channels) || channels < 1) {
-    throw new Error(`Mask output [${out.dims}] does not fit the ${width}×${height} input`);
+    throw new CvError('model-output', `Mask output [${out.dims}] does not fit the ${width}×${height} input`);
   }
   const nchw = out.dims.length === 4 && out.dims[1] === channels && channels !== out.dims[3];
   const logits = channels === 1 && outsideUnit(out.data);

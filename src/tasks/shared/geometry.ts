@@ -33,7 +33,7 @@ export function squareAround(box: Rect, factor: number, imgW: number, imgH: numb
   return { x, y, width: Math.min(imgW, cx + side / 2) - x, height: Math.min(imgH, cy + side / 2) - y };
 }
 
-/** Intersection over union of two rectangles; 0 when either is empty. */
+/** Intersection over union of two rectangles; 0 when either is empty, negative or not finite (never NaN). */
 export function iou(a: Rect, b: Rect): number {
   const x1 = Math.max(a.x, b.x);
   const y1 = Math.max(a.y, b.y);
@@ -41,5 +41,6 @@ export function iou(a: Rect, b: Rect): number {
   const y2 = Math.min(a.y + a.height, b.y + b.height);
   const inter = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
   const union = a.width * a.height + b.width * b.height - inter;
-  return union > 0 ? inter / union : 0;
+  const v = union > 0 ? inter / union : 0;
+  return Number.isFinite(v) ? v : 0;
 }

@@ -1,3 +1,4 @@
+import { CvError } from '../../errors.js';
 import type { Rect } from './geometry.js';
 import type { ImageInputSpec } from './tensor-spec.js';
 import type { Tensor } from '../../runtime/types.js';
@@ -30,26 +31,31 @@ export interface PipelineContext {
   detectFaces?(detector: ModelInfo, frame: FrameImage): Promise<Array<{ box: Rect; score: number }>>;
 }
 
-export class PipelineError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+/**
+ * Throws `model-output` when a tensor holds NaN or ±Infinity (an fp16 overflow, a broken custom model):
+ * such values would be painted as garbage or, in NMS, looped on, so they are reported instead.
+ */
+export function checkFinite(model: ModelInfo, name: string, t: Tensor): Tensor {
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isFinite(d[i]!)) {
+      throw new CvError('model-output', `Model ${model.key} gave a non-finite value (${d[i]}) in output "${name}" at index ${i}`);
+    }
   }
+  return t;
 }
 
-/** The single output of a model, or the one named; a clear error when the graph has something else. */
+/** The single output of a model, or the one named, checked finite; a clear error when the graph has something else. */
 export function outputOf(model: ModelInfo, out: Record<string, Tensor>, name?: string): Tensor {
   const key = name && out[name] ? name : model.outputNames[0]!;
   const t = out[key];
-  if (!t) throw new PipelineError('model-output', `Model has no output "${key}" (it has ${Object.keys(out).join(', ')})`);
-  return t;
+  if (!t) throw new CvError('model-output', `Model has no output "${key}" (it has ${Object.keys(out).join(', ')})`);
+  return checkFinite(model, key, t);
 }
 
 /** The image input name and spec of a model, with a precise error when the catalog gave none. */
 export function imageInput(model: ModelInfo): { name: string; spec: ImageInputSpec } {
-  if (!model.input) throw new PipelineError('model-input', `Model ${model.key} has no image input spec`);
+  if (!model.input) throw new CvError('model-input', `Model ${model.key} has no image input spec`);
   const name = model.inputNames.includes(model.input.name) ? model.input.name : model.inputNames[0]!;
   return { name, spec: model.input };
 }

@@ -1,3 +1,4 @@
+import { CvError } from '../../errors.js';
 /** How a model wants its image input laid out and normalised. Mirrors `input` in models/catalog.json. */
 export interface ImageInputSpec {
   /** Graph input name. */
@@ -17,7 +18,7 @@ export function inputSize(spec: ImageInputSpec): { width: number; height: number
   const dims = spec.shape.map((d) => (typeof d === 'number' && d > 0 ? d : NaN));
   const [c, h, w] = spec.layout === 'NCHW' ? [dims[1], dims[2], dims[3]] : [dims[3], dims[1], dims[2]];
   if (!(h! > 0 && w! > 0)) {
-    throw new RangeError(`Input "${spec.name}" has no fixed height and width: shape ${JSON.stringify(spec.shape)}`);
+    throw new CvError('model-input', `Input "${spec.name}" has no fixed height and width: shape ${JSON.stringify(spec.shape)}`);
   }
   return { width: w!, height: h!, channels: c! > 0 ? c! : spec.color === 'gray' ? 1 : 3 };
 }
@@ -36,7 +37,7 @@ export function rgbaToTensor(
   const channels = spec.color === 'gray' ? 1 : 3;
   const n = width * height;
   if (rgba.length !== n * 4) {
-    throw new RangeError(`Expected ${n * 4} RGBA bytes for ${width}×${height}, got ${rgba.length}`);
+    throw new CvError('model-input', `Expected ${n * 4} RGBA bytes for ${width}×${height}, got ${rgba.length}`);
   }
   const tensor = out && out.length === n * channels ? out : new Float32Array(n * channels);
   const scale = new Float32Array(channels);

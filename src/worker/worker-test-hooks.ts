@@ -1,0 +1,63 @@
+/// <reference lib="webworker" />
+/**
+ * Fault injection inside the inference worker, for the reliability tests. The worker honours these
+ * only when the page created it with test hooks on (`globalThis.__CV_ELEMENTS_TEST__`, see
+ * `src/worker/watchdog.ts`); nothing here is exported from the package.
+ */
+import type { InferenceRuntime } from '../runtime/types.js';
+
+/**
+ * `hang`: busy-loop for ever, as a non-terminating NMS did; `throw`: an uncaught error at top level
+ * (the worker's `error` event); `lose-device`: destroy the runtime's WebGPU device; `break-cache`: every
+ * Cache API read and write fails from now on (a full quota, blocked storage).
+ */
+export type TestAction = 'hang' | 'throw' | 'lose-device' | 'break-cache';
+
+export async function handleTestHook(action: TestAction, runtime: Promise<InferenceRuntime> | undefined): Promise<void> {
+  if (action === 'hang') {
+    // Never yields: only terminate() ends this. The write keeps bundlers from dropping an empty loop.
+    const g = globalThis as { __cvSpin?: number };
+    g.__cvSpin = 0;
+    for (;;) g.__cvSpin++;
+  }
+  if (action === 'throw') {
+    setTimeout(() => {
+      throw new Error('test hook: uncaught error in the inference worker');
+    });
+    return;
+  }
+  if (action === 'break-cache') {
+    const open = caches.open.bind(caches);
+    Object.defineProperty(caches, 'open', {
+      configurable: true,
+      value: async (name: string) => {
+        const cache = await open(name);
+        const fail = (what: string) => async () => {
+          throw new DOMException(`test hook: ${what} refused`, 'QuotaExceededError');
+        };
+        return Object.assign(cache, { match: fail('match'), put: fail('put'), delete: fail('delete') });
+      },
+    });
+    return;
+  }
+  if (action === 'lose-device') {
+    const device = await (await runtime)?.gpuDevice?.();
+    device?.destroy();
+  }
+}
+
+const watched = new WeakSet<object>();
+
+/** Calls `onLost` once when the runtime's WebGPU device is lost (destroyed, driver reset, GPU removed). */
+export async function watchDeviceLoss(runtime: InferenceRuntime, onLost: (message: string) => void): Promise<void> {
+  const device = await runtime.gpuDevice?.().catch(() => null);
+  if (!device || watched.has(device)) return;
+  watched.add(device);
+  void device.lost.then((info) => onLost(`The WebGPU device was lost (${info.reason ?? 'unknown'}): ${info.message || 'no message'}`));
+}
+
+/** WebGPU that fails to start: the adapter request answers null, as on a blocklisted GPU. */
+export function stubNoGpuAdapter(): void {
+  const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+  if (gpu) Object.defineProperty(gpu, 'requestAdapter', { value: async () => null, configurable: true });
+}
