@@ -26,6 +26,9 @@ export async function createOrtRuntime(backend: BackendName, base: string, maxTh
   if (backend === 'webgpu') {
     const gpu = (globalThis.navigator as Navigator & { gpu?: GPU }).gpu;
     if (!gpu) throw new CvError('backend-unavailable', 'WebGPU is not available in this browser');
+    // Checked here so a GPU that will not start reads as backend-unavailable, not as a model that failed to load.
+    const adapter = await gpu.requestAdapter().catch(() => null);
+    if (!adapter) throw new CvError('backend-unavailable', 'WebGPU has no adapter here (blocklisted or disabled GPU)');
   }
   // onnxruntime-web compiles its wasm and starts its threads on the first session (~600 ms here, the
   // same for a 10 KB model): start that now on a one-node graph, while the page resolves the catalog
