@@ -174,6 +174,23 @@ describe('backend and integrity', () => {
   });
 });
 
+describe('error codes', () => {
+  it('src="constructor" is model-not-found (no prototype lookup), precision="int4" is bad-attribute', async () => {
+    redCanvas('codes-src');
+    const a = mount(`<cv-classify src="constructor" catalog="${TINY_CATALOG}" source="#codes-src" backend="wasm"></cv-classify>`);
+    const errA = await nextEvent(a, 'cv-error');
+    expect(errA.detail.code).to.equal('model-not-found');
+    expect(errA.detail.message).to.contain('constructor');
+    const b = mount(`<cv-classify src="tiny-colour" precision="int4" catalog="${TINY_CATALOG}" source="#codes-src" backend="wasm"></cv-classify>`);
+    const errB = await nextEvent(b, 'cv-error');
+    expect(errB.detail.code).to.equal('bad-attribute');
+    expect(errB.detail.message).to.contain('int4');
+    // Fixed attribute, recovered element.
+    b.removeAttribute('precision');
+    await eventWhere(b, 'cv-result', (d) => d.labels[0].label === 'red');
+  });
+});
+
 describe('storage', () => {
   it('a Cache API that refuses reads and writes does not fail the load: it runs uncached', async () => {
     redCanvas('cache-src');
