@@ -83,10 +83,13 @@ export class RecentDurations {
   }
 }
 
-/** How long a run of `key` may take, with `queued` runs ahead of it in the worker. */
+/**
+ * How long a run of `key` may take, with `queued` runs ahead of it in the worker. A model's first runs
+ * (no median yet) get four floors: they compile WebGPU shaders and warm caches, seconds on slow devices.
+ */
 export function runBudget(limits: WatchdogLimits, median: number | null, queued: number): number {
-  const typical = median === null ? 0 : median * limits.runFactor * (queued + 1);
-  return Math.max(limits.runFloorMs, typical);
+  if (median === null) return limits.runFloorMs * 4 * (queued + 1);
+  return Math.max(limits.runFloorMs, median * limits.runFactor * (queued + 1));
 }
 
 /**
