@@ -1,5 +1,6 @@
 import { copyFileSync, createReadStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { PassThrough } from 'node:stream';
 
 import { defaultReporter } from '@web/test-runner';
 import { playwrightLauncher } from '@web/test-runner-playwright';
@@ -72,6 +73,15 @@ export default {
       isolate();
       await next();
       isolate();
+    },
+    // A model download that stalls: headers and 16 bytes, then nothing (closed after a minute), for the load watchdog.
+    async (ctx, next) => {
+      if (!ctx.path.startsWith('/tests/stalled/')) return next();
+      const body = new PassThrough();
+      body.write(Buffer.alloc(16));
+      setTimeout(() => body.end(), 60000).unref();
+      ctx.type = 'application/octet-stream';
+      ctx.body = body;
     },
     // Debian's Fashion-MNIST (gzip idx files), for the trained networks' accuracy tests.
     async (ctx, next) => {

@@ -89,6 +89,8 @@ const compositors = new Map<string, Compositor>();
 /** A background that failed to apply, reported by the target's next snapshot. */
 const backgroundFault = new Map<string, { code: CvError['code']; message: string }>();
 let testHooks = false;
+/** Loads the page stopped waiting for: their bytes or session are dropped when they arrive. */
+const cancelledLoads = new Set<number>();
 
 function composite(frame: FrameImage, req: SegmentRequest, result: SegmentResult): void {
   const c = req.composite && compositors.get(req.composite.target);
@@ -206,6 +208,7 @@ async function handle(msg: ToWorker): Promise<void> {
         const rt = await ortRuntime();
         const t1 = performance.now();
         const { bytes, fromCache, cached } = await fetchModel(msg.spec.url, msg.spec.sha256, (p) => post({ type: 'progress', id: msg.id, ...p }));
+        if (cancelledLoads.delete(msg.id)) return;
         const t2 = performance.now();
         // One session is created at a time: onnxruntime's WebGPU provider refuses a second creation while one
         // is in flight ("another WebGPU EP inference session is being created"), e.g. for roi="face".
@@ -219,6 +222,11 @@ async function handle(msg: ToWorker): Promise<void> {
         } catch (e) {
           sessions.delete(msg.key);
           throw new CvError('model-invalid', `onnxruntime could not load ${msg.spec.url}: ${(e as Error).message}`);
+        }
+        if (cancelledLoads.delete(msg.id)) {
+          if (sessions.get(msg.key) === entry) sessions.delete(msg.key);
+          await s.release().catch(() => {});
+          return;
         }
         entry.info = {
           key: msg.key,
@@ -330,6 +338,12 @@ async function handle(msg: ToWorker): Promise<void> {
       }
       return;
     }
+    case 'ping':
+      post({ type: 'pong', id: msg.id });
+      return;
+    case 'cancel-load':
+      cancelledLoads.add(msg.id);
+      return;
     case 'test':
       // Fault injection for the test suite; refused unless the page asked for hooks at init.
       if (testHooks) await handleTestHook(msg.action, runtime);

@@ -91,6 +91,10 @@ export type ToWorker =
   | { type: 'composite-background'; target: string; background: ImageBitmap | [number, number, number] }
   | { type: 'composite-detach'; target: string }
   | { type: 'composite-snapshot'; id: number; target: string }
+  /** Liveness probe: answered at once by a worker whose message loop runs. */
+  | { type: 'ping'; id: number }
+  /** The page gave up on a load (no progress): drop its bytes or session instead of keeping them. */
+  | { type: 'cancel-load'; id: number }
   /** Fault injection, honoured only when init had testHooks (see worker-test-hooks.ts). */
   | { type: 'test'; action: TestAction };
 
@@ -102,6 +106,7 @@ export type FromWorker =
   | { type: 'learn-progress'; head: string; status: LearnStatus }
   | { type: 'attached'; id: number; kind: 'webgl2' | '2d' }
   | { type: 'snapshot'; id: number; bitmap: ImageBitmap | null }
+  | { type: 'pong'; id: number }
   /** The WebGPU device was lost: every session on it is gone. */
   | { type: 'device-lost'; message: string }
   | { type: 'error'; id: number; code: CvErrorCode; message: string };

@@ -139,6 +139,13 @@ export class InferenceClient {
       this.learnListeners.get(msg.head)?.(msg.status);
       return;
     }
+    if (msg.type === 'pong') {
+      const p = this.pending.get(msg.id);
+      this.pending.delete(msg.id);
+      p?.deadline.clear();
+      p?.resolve(undefined as never);
+      return;
+    }
     if (msg.type === 'device-lost') {
       this.die(new CvError('worker', msg.message), 'device-lost');
       return;
@@ -161,6 +168,38 @@ export class InferenceClient {
     else (p.resolve as (v: RunAnswer) => void)({ result: msg.result, inferenceMs: msg.inferenceMs, phases: msg.phases });
   }
 
+  /** True when the worker answers a ping within `ms`: its message loop runs, so a stall is elsewhere. */
+  private probe(ms: number): Promise<boolean> {
+    if (this.dead) return Promise.resolve(false);
+    const id = this.nextId++;
+    return new Promise<boolean>((resolve) => {
+      const deadline = new Deadline(ms, () => {
+        this.pending.delete(id);
+        resolve(false);
+      });
+      this.pending.set(id, { resolve: () => resolve(true), reject: () => resolve(false), deadline });
+      this.post({ type: 'ping', id });
+    });
+  }
+
+  /**
+   * A load made no progress within its bound. A worker that still answers a ping is fine and only the
+   * download stalled (a server that never answers): that load alone fails with `timeout` and the other
+   * elements keep their worker. A worker that does not answer is hung: it is restarted.
+   */
+  private async loadStalled(id: number, ms: number): Promise<void> {
+    const alive = await this.probe(Math.min(5_000, watchdogLimits().otherMs));
+    const p = this.pending.get(id);
+    if (!p) return;
+    if (!alive) {
+      this.die(new CvError('worker', `The inference worker did not answer a model load within ${(ms / 1000).toFixed(1)} s; it is being restarted`), 'hung');
+      return;
+    }
+    this.pending.delete(id);
+    this.post({ type: 'cancel-load', id });
+    p.reject(new CvError('timeout', `The model load made no progress for ${(ms / 1000).toFixed(1)} s (the download stalled); it will be tried again when the attributes change or the element reconnects`));
+  }
+
   /** Posts a request that must be answered within `budgetMs` (renewed on each progress report). */
   private request<T>(what: string, budgetMs: number, build: (id: number) => ToWorker, transfer: Transferable[] = [], extra: Partial<Pick<Pending, 'onProgress' | 'head'>> = {}): Promise<T> {
     if (this.dead) {
@@ -169,9 +208,10 @@ export class InferenceClient {
     }
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      const deadline = new Deadline(budgetMs, (ms) =>
-        this.die(new CvError('worker', `The inference worker did not answer a ${what} within ${(ms / 1000).toFixed(1)} s; it is being restarted`), 'hung'),
-      );
+      const deadline = new Deadline(budgetMs, (ms) => {
+        if (what === 'model load') void this.loadStalled(id, ms);
+        else this.die(new CvError('worker', `The inference worker did not answer a ${what} within ${(ms / 1000).toFixed(1)} s; it is being restarted`), 'hung');
+      });
       this.pending.set(id, { resolve: resolve as (v: never) => void, reject, deadline, ...extra });
       this.post(build(id), transfer);
     });

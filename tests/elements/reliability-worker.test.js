@@ -7,7 +7,7 @@ import { InferenceClient } from '/dist/cv-elements.js';
 import { TINY_CATALOG, canvasWith, eventWhere, mount, nextEvent } from './helpers.js';
 
 // Test hooks on, and short watchdog bounds so a hang shows in seconds (the defaults are 15 s and more).
-globalThis.__CV_ELEMENTS_TEST__ = { limits: { runFloorMs: 2000, otherMs: 3000, idleMs: 300 } };
+globalThis.__CV_ELEMENTS_TEST__ = { limits: { runFloorMs: 2000, otherMs: 3000, idleMs: 300, loadStallMs: 2000 } };
 const hooks = () => globalThis.__CV_ELEMENTS_TEST__.hooks;
 
 afterEach(async () => {
@@ -97,6 +97,20 @@ describe('watchdog: hung, crashed and killed workers', () => {
   it('a worker killed behind the client is noticed by the watchdog and restarted', async () => {
     const els = await running('kill-src');
     await expectRecovery(els, () => hooks().terminate('wasm'), /did not answer/);
+  });
+
+  it('a stalled download fails that load with timeout, and the shared worker is not restarted', async () => {
+    const [a] = await running('stall-src');
+    const aErrors = collect(a, 'cv-error');
+    const b = mount(`<cv-classify src="/tests/stalled/model.onnx?${Date.now()}" source="#stall-src" backend="wasm"></cv-classify>`);
+    const t0 = performance.now();
+    const err = await nextEvent(b, 'cv-error', 15000);
+    expect(err.detail.code).to.equal('timeout');
+    expect(err.detail.message).to.match(/no progress/);
+    expect(await shownError(b)).to.match(/stalled/);
+    expect(performance.now() - t0).to.be.lessThan(10000);
+    await eventWhere(a, 'cv-result', (d) => d.timestamp > t0, 5000);
+    expect(aErrors).to.deep.equal([]);
   });
 
   it('snapshot() rejects with worker, and never stays pending, when the worker hangs', async () => {
