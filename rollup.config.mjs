@@ -28,6 +28,26 @@ function copyRuntimes() {
 
 const plugins = () => [resolve({ browser: true }), typescript({ tsconfig: './tsconfig.json', declaration: false, declarationDir: undefined, sourceMap: true })];
 
+/**
+ * cv-elements/react imports the elements from the main bundle (one copy of the classes on the page);
+ * React and @lit/react come from the app.
+ */
+const reactEntry = {
+  input: 'src/frameworks/react.ts',
+  output: { file: 'dist/react.js', format: 'es', sourcemap: true, paths: { 'cv-elements:main': './cv-elements.js' } },
+  external: ['react', '@lit/react'],
+  plugins: [
+    {
+      name: 'main-bundle',
+      resolveId(source, importer) {
+        if (source === '../index.js' && importer?.endsWith('/src/frameworks/react.ts')) return { id: 'cv-elements:main', external: true };
+        return null;
+      },
+    },
+    ...plugins(),
+  ],
+};
+
 export default [
   {
     input: 'src/index.ts',
@@ -39,4 +59,5 @@ export default [
     output: { file: 'dist/inference-worker.js', format: 'es', sourcemap: true, inlineDynamicImports: true },
     plugins: [...plugins(), copyRuntimes()],
   },
+  reactEntry,
 ];
