@@ -80,6 +80,16 @@ test('every event an element dispatches is in the manifest, with its type, and n
   for (const el of elements) for (const e of el.events) assert.match(e.type?.text ?? '', /Event\b/, `<${el.tagName}> ${e.name}: no {EventType} in its @event tag`);
 });
 
+test('every documented event is typed for addEventListener on any element (HTMLElementEventMap)', () => {
+  const mapped = new Set();
+  for (const file of readdirSync(join(root, 'src/events'))) {
+    const text = readFileSync(join(root, 'src/events', file), 'utf8');
+    for (const block of text.matchAll(/interface HTMLElementEventMap\s*{([^}]*)}/g)) for (const m of block[1].matchAll(/['"](cv-[\w-]+)['"]\s*:/g)) mapped.add(m[1]);
+  }
+  const events = new Set(elements.flatMap((el) => el.events.map((e) => e.name)));
+  assert.deepEqual([...events].filter((e) => !mapped.has(e)), [], 'events missing from HTMLElementEventMap (src/events/*.ts)');
+});
+
 test('every part a template renders is in the manifest, and no other', () => {
   const parts = fromSource(/\bpart=(["'])([^"'$]+)\1/g, (s) => s.split(/\s+/).filter(Boolean));
   compare('CSS parts', (el) => (el.cssParts ?? []).map((p) => p.name), parts);
