@@ -7,6 +7,7 @@ import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { CHROMIUM_FLAGS, fakeCameraVideo, findChromium } from './scripts/chromium.mjs';
 import { ISOLATION_HEADERS } from './scripts/headers.mjs';
 import { referenceRun } from './scripts/reference.mjs';
+import { reactBundleMiddleware } from './scripts/react-bundle.mjs';
 
 mkdirSync('tests/.fixtures', { recursive: true });
 // Real photos the tests load as sources, served from tests/.fixtures/: skimage's astronaut (NASA's
@@ -73,6 +74,7 @@ export default {
       await next();
       isolate();
     },
+    reactBundleMiddleware(),
     // Debian's Fashion-MNIST (gzip idx files), for the trained networks' accuracy tests.
     async (ctx, next) => {
       const m = /^\/datasets\/fashion-mnist\/([a-z0-9-]+\.gz)$/.exec(ctx.path);
