@@ -7,6 +7,9 @@
 // FUZZ_REPORT=1 prints the figures per format (docs/reliability-tools.md quotes them).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 
@@ -28,21 +31,26 @@ const CASES_PER_SOURCE = Object.fromEntries(Object.entries({ tflite: 75, onnx: 3
 /** Runs the cases in a worker, one at a time; a case over the time bound terminates the worker. */
 async function fuzz(cases) {
   const results = [];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cv-fuzz-'));
   let i = 0;
-  while (i < cases.length) {
-    const worker = new Worker(WORKER, { workerData: { fuzzWorker: true }, resourceLimits: { maxOldGenerationSizeMb: 768 } });
-    await new Promise((resolve) => {
-      let timer;
-      const send = () => {
-        if (i >= cases.length) { clearTimeout(timer); worker.postMessage('exit'); return; }
-        timer = setTimeout(() => { results.push({ ...cases[i], fault: `hang: no answer in ${CASE_TIMEOUT_MS} ms` }); i++; worker.terminate(); }, CASE_TIMEOUT_MS);
-        worker.postMessage(cases[i]);
-      };
-      worker.on('message', (m) => { clearTimeout(timer); results.push(m); i++; send(); });
-      worker.on('error', (err) => { clearTimeout(timer); results.push({ ...cases[i], fault: `crash: ${err.message}` }); i++; });
-      worker.on('exit', () => { clearTimeout(timer); resolve(); });
-      send();
-    });
+  try {
+    while (i < cases.length) {
+      const worker = new Worker(WORKER, { workerData: { fuzzWorker: true, dir }, resourceLimits: { maxOldGenerationSizeMb: 768 } });
+      await new Promise((resolve) => {
+        let timer;
+        const send = () => {
+          if (i >= cases.length) { clearTimeout(timer); worker.postMessage('exit'); return; }
+          timer = setTimeout(() => { results.push({ ...cases[i], fault: `hang: no answer in ${CASE_TIMEOUT_MS} ms` }); i++; worker.terminate(); }, CASE_TIMEOUT_MS);
+          worker.postMessage(cases[i]);
+        };
+        worker.on('message', (m) => { clearTimeout(timer); results.push(m); i++; send(); });
+        worker.on('error', (err) => { clearTimeout(timer); results.push({ ...cases[i], fault: `crash: ${err.message}` }); i++; });
+        worker.on('exit', () => { clearTimeout(timer); resolve(); });
+        send();
+      });
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
   return results;
 }
