@@ -34,6 +34,26 @@ function copyRuntimes() {
 
 const typescriptPlugin = (sourceMap = true) => typescript({ tsconfig: './tsconfig.json', declaration: false, declarationDir: undefined, sourceMap });
 
+/**
+ * cv-elements/react imports the elements from the main bundle (one copy of the classes on the page);
+ * React and @lit/react come from the app.
+ */
+const reactEntry = {
+  input: 'src/frameworks/react.ts',
+  output: { file: 'dist/react.js', format: 'es', sourcemap: true, paths: { 'cv-elements:main': './cv-elements.js' } },
+  external: ['react', '@lit/react'],
+  plugins: [
+    {
+      name: 'main-bundle',
+      resolveId(source, importer) {
+        if (source === '../index.js' && importer?.endsWith('/src/frameworks/react.ts')) return { id: 'cv-elements:main', external: true };
+        return null;
+      },
+    },
+    ...plugins(),
+  ],
+};
+
 export default [
   {
     // One entry per tag plus the one that registers all three; what they share goes into chunks beside them
@@ -54,4 +74,5 @@ export default [
     output: { file: 'dist/inference-worker.js', format: 'es', sourcemap: false, inlineDynamicImports: true },
     plugins: [resolve({ browser: true, exportConditions: ['onnxruntime-web-use-extern-wasm'] }), typescriptPlugin(false), copyRuntimes()],
   },
+  reactEntry,
 ];

@@ -27,6 +27,16 @@ export interface LoadedModels {
   client: InferenceClient;
 }
 
+/** What `element.stats` holds (see there). */
+export interface CvStats {
+  fps: number;
+  latencyMs: number;
+  inferenceMs: number;
+  dropped: number;
+  frames: number;
+  phases: { grabMs: number; toWorkerMs: number; waitMs: number; runMs: number; pipelineMs: number; resizeMs: number; compositeMs: number; backMs: number; paintMs: number };
+}
+
 const BACKENDS = ['auto', 'wasm', 'webgpu', 'mediapipe'];
 
 /**
@@ -34,15 +44,19 @@ const BACKENDS = ['auto', 'wasm', 'webgpu', 'mediapipe'];
  * loading with stale-load checks, the frame loop, events and the overlay stage. A task element says
  * which models it needs, what request to send per frame, and how to paint the result.
  *
- * @event cv-progress - model bytes arriving: `{loaded, total, model}`
- * @event cv-ready - models loaded: `{model, backend, threads, loadMs, precision, fromCache}`
- * @event cv-result - a frame's result: `{frame, timestamp, latencyMs, inferenceMs, …task result}`
- * @event cv-error - a fault, with `{code, message}`; the element keeps its last good state and recovers
+ * @event {CvProgressEvent} cv-progress - model bytes arriving: `{loaded, total, model}`
+ * @event {CvReadyEvent} cv-ready - models loaded: `{model, backend, threads, loadMs, precision, fromCache, timings}`
+ * @event {CvResultEvent} cv-result - a frame's result: `{frame, timestamp, latencyMs, inferenceMs, …task result}`
+ * @event {CvErrorEvent} cv-error - a fault, with `{code, message}`; the element keeps its last good state and recovers
  * @csspart stage - the box holding the view and the overlays
  * @csspart video - the live camera video
  * @csspart view - the copy of a `source` image or canvas
  * @csspart overlay - the canvas the result is drawn on
  * @csspart error - the message shown for the last fault
+ * @cssprop --cv-color - text colour of the messages drawn over the view (`#fff`)
+ * @cssprop --cv-background - background of the stage before the first frame and around letterboxed frames (`#111`)
+ * @cssprop --cv-radius - corner radius of the stage (`8px`)
+ * @cssprop --cv-error-background - background of the fault message (a translucent red)
  */
 export abstract class CvElement<R extends PipelineResult = PipelineResult, Public extends object = object> extends LitElement {
   static override styles: CSSResultGroup = baseStyles;
@@ -68,11 +82,13 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
   declare backend: BackendChoice;
   /** CSS selector of an `<img>`, `<video>` or `<canvas>` to read instead of the camera. */
   declare source: string;
+  /** Which camera to ask for: `user` (front, the default) or `environment` (back). */
   declare facing: 'user' | 'environment';
   /** Camera resolution asked for, `640x480` by default. */
   declare resolution: string;
   /** Show the view as in a mirror (labels stay readable). */
   declare mirrored: boolean;
+  /** Stop sending frames to the model; the camera keeps running and the last overlay stays. */
   declare paused: boolean;
   /** Upper bound on frames sent to the model per second; 0 = every frame the model can take. */
   declare maxFps: number;
@@ -92,7 +108,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
    * waiting there behind other work, the model runtime, pre/post-processing, compositing, the trip back,
    * and painting on the page.
    */
-  readonly stats = {
+  readonly stats: CvStats = {
     fps: 0,
     latencyMs: 0,
     inferenceMs: 0,
