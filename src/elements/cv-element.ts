@@ -5,7 +5,7 @@ import { CvError, toCvError, type CvErrorDetail } from '../events/cv-error.js';
 import type { CvProgressDetail } from '../events/cv-progress.js';
 import type { CvReadyDetail } from '../events/cv-ready.js';
 import type { CvResultBase } from '../events/cv-result.js';
-import { loadCatalog, parseIntegrity, resolveModel, type CatalogEntry, type Precision, DEFAULT_CATALOG_URL } from '../models/catalog.js';
+import { loadCatalog, modelFileUrl, parseIntegrity, resolveModel, type CatalogEntry, type Precision } from '../models/catalog.js';
 import { resolveBackend, type BackendChoice } from '../runtime/select-backend.js';
 import type { BackendName, EngineName } from '../runtime/types.js';
 import type { LoadSpec, PipelineRequest, PipelineResult } from '../worker/protocol.js';
@@ -276,7 +276,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
 
   /** Resolves a catalog name or URL into what the worker needs. */
   protected async loadSpecFor(src: string, backend: BackendName): Promise<{ spec: LoadSpec; entry: CatalogEntry | null; precision: Precision | null }> {
-    const resolved = await resolveModel(src, backend, { catalogUrl: this.catalog || DEFAULT_CATALOG_URL, precision: this.precision, integrity: this.integrity || null });
+    const resolved = await resolveModel(src, backend, { catalogUrl: this.catalog, precision: this.precision, integrity: this.integrity || null });
     const entry = resolved.entry;
     const range = (entry?.outputs?.[0] as { range?: [number, number] } | undefined)?.range;
     return {
@@ -292,13 +292,12 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       const spec: LoadSpec = { url: new URL(src, document.baseURI).href, sha256: parseIntegrity(this.integrity || null), input: null, labels: null, format: 'tflite', task };
       return { spec, entry: null, precision: null };
     }
-    const catalogUrl = this.catalog || DEFAULT_CATALOG_URL;
-    const { entry } = await resolveModel(src, 'wasm', { catalogUrl, precision: this.precision, integrity: this.integrity || null });
+    const { entry } = await resolveModel(src, 'wasm', { catalogUrl: this.catalog, precision: this.precision, integrity: this.integrity || null });
     if (!entry?.mediapipe) {
       throw new CvError('backend-unavailable', `Model "${src}" has no MediaPipe (.tflite) file in the catalog; backend="mediapipe" cannot run it`);
     }
     const spec: LoadSpec = {
-      url: new URL(entry.mediapipe.file, new URL(catalogUrl, document.baseURI)).href,
+      url: modelFileUrl(entry.mediapipe.file, this.catalog),
       sha256: parseIntegrity(this.integrity || null) ?? entry.mediapipe.sha256,
       input: entry.input ?? null,
       labels: entry.labels ?? null,
@@ -316,7 +315,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
         out.push(need);
         continue;
       }
-      const catalog = await loadCatalog(this.catalog || DEFAULT_CATALOG_URL);
+      const catalog = await loadCatalog(this.catalog);
       const parts = catalog.models[need.src]?.parts;
       if (parts) for (const [role, name] of Object.entries(parts)) out.push({ role, src: name });
       else out.push(need);
