@@ -1,3 +1,5 @@
+import { posix } from 'node:path';
+
 // Configuration of `cem analyze` (run by `npm run build`): custom-elements.json documents the tags from
 // their source and JSDoc (@attr, @event, @csspart, @cssprop, @slot). tools/tests/manifest.test.mjs and
 // tests/elements/manifest.test.js check it against what the code really observes, dispatches and renders.
@@ -13,6 +15,8 @@
  *   declarations are cut down to what it exports;
  * - the analyzer's inheritance replaces a subclass's own `@event` or field by the base class's one of
  *   the same name: the subclass's (with its precise `cv-result` and `result` types) is put back;
+ * - references to other modules are written as `/src/x.js`, `../../x.js` or the re-exporting module:
+ *   they are pointed at the module that declares the name, so tools can follow them;
  * - a field backed by an attribute documented only by `@attr` gets that text, and the other way round,
  *   so the description is written once.
  */
@@ -48,7 +52,30 @@ function cvElementsPlugin() {
       }
     },
     packageLinkPhase({ customElementsManifest }) {
-      for (const mod of customElementsManifest.modules) {
+      const modules = customElementsManifest.modules;
+      const paths = new Set(modules.map((m) => m.path));
+      /** Where a declaration really is: the analyzer writes some references as `/src/x.js` or `../../x.js`. */
+      const normalize = (ref, from) => {
+        if (!ref?.module) return;
+        let path = ref.module.startsWith('/') ? ref.module.slice(1) : ref.module.startsWith('.') ? posix.join(posix.dirname(from), ref.module) : ref.module;
+        if (!paths.has(path) && paths.has(path.replace(/\.js$/, '.ts'))) path = path.replace(/\.js$/, '.ts');
+        // A re-export (`export { CvSegment }` of an imported class) names its own module: point at the declaring one.
+        const declaring = modules.find((m) => m.path === path)?.declarations?.some((d) => d.name === ref.name)
+          ? path
+          : modules.find((m) => m.declarations?.some((d) => d.name === ref.name) && m.exports?.some((e) => e.name === ref.name && e.kind === 'js'))?.path;
+        if (declaring) ref.module = declaring;
+      };
+      for (const mod of modules) {
+        for (const e of mod.exports ?? []) normalize(e.declaration, mod.path);
+        for (const d of mod.declarations ?? []) normalize(d.superclass, mod.path);
+      }
+      // Outside src/elements/, a module is documented only for what the elements' modules re-export (setAssetBase).
+      const reexported = new Set(modules.filter((m) => m.path.startsWith('src/elements/')).flatMap((m) => (m.exports ?? []).map((e) => `${e.declaration?.module}#${e.declaration?.name}`)));
+      for (const mod of modules) {
+        if (mod.path.startsWith('src/elements/')) continue;
+        mod.exports = (mod.exports ?? []).filter((e) => reexported.has(`${mod.path}#${e.name}`));
+      }
+      for (const mod of modules) {
         const exported = new Set((mod.exports ?? []).filter((e) => e.kind === 'js').map((e) => e.declaration?.name));
         mod.declarations = (mod.declarations ?? []).filter((d) => exported.has(d.name));
         for (const decl of mod.declarations) {
@@ -76,7 +103,7 @@ function cvElementsPlugin() {
 }
 
 export default {
-  globs: ['src/elements/**/*.ts'],
+  globs: ['src/elements/**/*.ts', 'src/asset-base.ts'],
   exclude: ['src/elements/**/*.styles.ts'],
   litelement: true,
   plugins: [cvElementsPlugin()],

@@ -122,6 +122,12 @@ export function renderDocs(manifest) {
       out += table(['Property', 'Description'], el.cssProperties.map((p) => [code(p.name), cell(p.description)]));
     }
   }
+  const functions = manifest.modules.flatMap((m) => (m.declarations ?? []).filter((d) => d.kind === 'function'));
+  if (functions.length) {
+    out += `## Functions\n\n`;
+    const sig = (f) => `${f.name}(${(f.parameters ?? []).map((p) => `${p.name}${p.optional ? '?' : ''}: ${p.type?.text ?? 'unknown'}`).join(', ')}): ${f.return?.type?.text ?? 'void'}`;
+    out += table(['Function', 'Description'], functions.map((f) => [code(sig(f)), cell(f.description)]));
+  }
   return out.replace(/\n+$/, '\n');
 }
 

@@ -74,6 +74,18 @@ test('the manifest has the three tags, each with its class', () => {
   assert.deepEqual(elements.map((e) => e.name), ['CvClassify', 'CvGenerate', 'CvSegment']);
 });
 
+test('every reference in the manifest (exports, tag definitions, superclasses) names a module that declares it', () => {
+  const declares = (path, name) => manifest.modules.some((m) => m.path === path && m.declarations?.some((d) => d.name === name));
+  const broken = [];
+  for (const mod of manifest.modules) {
+    for (const e of mod.exports ?? []) if (!e.declaration.package && !declares(e.declaration.module, e.declaration.name)) broken.push(`${mod.path}: ${e.kind} ${e.name} → ${e.declaration.module}`);
+    for (const d of mod.declarations ?? []) if (d.superclass?.module && !declares(d.superclass.module, d.superclass.name)) broken.push(`${d.name} extends ${d.superclass.name} → ${d.superclass.module}`);
+  }
+  assert.deepEqual(broken, []);
+  const defined = manifest.modules.flatMap((m) => m.exports ?? []).filter((e) => e.kind === 'custom-element-definition').map((e) => e.name).sort();
+  assert.deepEqual(defined, TAGS);
+});
+
 test('every event an element dispatches is in the manifest, with its type, and no other', () => {
   const dispatched = fromSource(/\b(?:emit|CustomEvent|Event)\s*(?:<[^>()]*>)?\s*\(\s*(['"`])(cv-[\w-]+)\1/g);
   assert.ok(dispatched['cv-classify'].has('cv-learn') && dispatched['cv-segment'].has('cv-result'), 'the source scan found no events');
