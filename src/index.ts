@@ -2,6 +2,7 @@ export { CvClassify } from './elements/cv-classify/cv-classify.js';
 export { CvSegment } from './elements/cv-segment/cv-segment.js';
 export { CvGenerate } from './elements/cv-generate/cv-generate.js';
 export { CvElement } from './elements/cv-element.js';
+export type { CvStats } from './elements/cv-element.js';
 export { setAssetBase } from './asset-base.js';
 export type { ClassifyOutput, TrainResult } from './elements/cv-classify/cv-classify.component.js';
 export type { SegmentOutput } from './elements/cv-segment/cv-segment.component.js';
@@ -17,3 +18,5 @@ export type { Label } from './tasks/classify/labels.js';
 export type { HeadFile } from './tasks/learn/head.js';
 export { InferenceClient } from './worker/worker-client.js';
 export { liveCameraStreams } from './camera/camera-hub.js';
+// Per-tag attribute, property and event types (CvSegmentEventMap …), generated from custom-elements.json.
+export type * from './frameworks/elements.generated.js';

@@ -41,3 +41,9 @@ generate?.addEventListener('cv-result', (e) => {
 
 // cv-* events bubble: the global map types them on any element.
 document.body.addEventListener('cv-error', (e) => e.detail.message.length);
+
+// The generated per-tag types are public too.
+import type { CvSegmentEventMap, CvClassifyAttributes, CvStats } from 'cv-elements';
+export const onResult = (e: CvSegmentEventMap['cv-result']) => e.detail.foreground;
+export const attrs: CvClassifyAttributes = { 'top-k': 2, roi: 'full' };
+export const fps = (s: CvStats) => s.fps + s.phases.runMs;
