@@ -50,7 +50,8 @@ const reactEntry = {
         return null;
       },
     },
-    ...plugins(),
+    resolve({ browser: true }),
+    typescriptPlugin(),
   ],
 };
 
