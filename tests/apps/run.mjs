@@ -7,6 +7,7 @@
 //   node tests/apps/run.mjs [app…]            apps whose id starts with one of the words (all by default)
 //   CV_ELEMENTS_TARBALL=/path/x.tgz node …     test that tarball instead of packing this checkout
 //   node tests/apps/run.mjs --tarball /path/x.tgz
+//   node tests/apps/run.mjs --no-install webpack   rebuild and drive against what tests/apps/node_modules holds
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,7 +36,7 @@ const APPS = [
   { id: 'react-build', name: 'React 19 (Vite production build)', dir: 'react', build: [bin('vite'), 'build'], serve: 'react/dist' },
   { id: 'vue', name: 'Vue 3 (Vite production build)', dir: 'vue', build: [bin('vite'), 'build'], serve: 'vue/dist' },
   { id: 'svelte', name: 'Svelte 5 (Vite production build)', dir: 'svelte', build: [bin('vite'), 'build'], serve: 'svelte/dist' },
-  { id: 'angular', name: 'Angular (ng build, CUSTOM_ELEMENTS_SCHEMA)', dir: 'angular', build: [bin('ng'), 'build'], serve: 'angular/dist/browser' },
+  { id: 'angular', name: 'Angular (ng build, CUSTOM_ELEMENTS_SCHEMA)', dir: '.', build: [bin('ng'), 'build'], serve: 'angular/dist/browser' },
   { id: 'plain', name: 'plain HTML, no bundler (import map to node_modules)', serve: '.', path: '/plain/' },
 ];
 
@@ -212,10 +213,12 @@ async function main() {
 
   let browser;
   try {
-    const tgz = await tarball(timings);
-    console.log(`cv-elements tarball: ${tgz}${timings.pack ? ` (build ${fmt(timings.build ?? 0)}, pack ${fmt(timings.pack)})` : ''}`);
-    await install(tgz, timings);
-    console.log(`installed: ${timings.npmCi ? `npm ci ${fmt(timings.npmCi)}, ` : 'npm ci skipped (lockfile unchanged), '}tarball ${fmt(timings.installTarball)}`);
+    if (!process.argv.includes('--no-install')) {
+      const tgz = await tarball(timings);
+      console.log(`cv-elements tarball: ${tgz}${timings.pack ? ` (build ${fmt(timings.build ?? 0)}, pack ${fmt(timings.pack)})` : ''}`);
+      await install(tgz, timings);
+      console.log(`installed: ${timings.npmCi ? `npm ci ${fmt(timings.npmCi)}, ` : 'npm ci skipped (lockfile unchanged), '}tarball ${fmt(timings.installTarball)}`);
+    }
 
     mkdirSync(join(repo, 'tests/.fixtures'), { recursive: true });
     const camera = fakeCameraVideo('/usr/lib/python3/dist-packages/skimage/data/astronaut.png', join(repo, 'tests/.fixtures/astronaut.y4m'));
