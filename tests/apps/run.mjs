@@ -40,6 +40,9 @@ const APPS = [
   { id: 'plain', name: 'plain HTML, no bundler (import map to node_modules)', serve: '.', path: '/plain/' },
 ];
 
+/** Sources that docs/frameworks.md quotes as the recipes: each must appear there verbatim. */
+const QUOTED = ['vite/main.js', 'vite/vite.config.js', 'webpack/webpack.config.js', 'esbuild/build.mjs', 'react/src/App.jsx', 'react/src/main.jsx', 'vue/src/App.vue', 'vue/vite.config.js', 'svelte/src/App.svelte', 'angular/src/app.ts', 'plain/index.html'];
+
 const RESULTS_WANTED = 3;
 const DRIVE_TIMEOUT_MS = Number(process.env.CV_APPS_TIMEOUT_MS) || 150_000;
 
@@ -211,7 +214,19 @@ async function main() {
   let passed = 0;
   let failed = 0;
 
+  // The README recipes are the apps' own files; a changed app with an unchanged page fails here.
+  const doc = readFileSync(join(repo, 'docs/frameworks.md'), 'utf8');
+  const drifted = QUOTED.filter((f) => !doc.includes(readFileSync(join(here, f), 'utf8').trimEnd()));
+  if (drifted.length) {
+    failed++;
+    console.log(`FAIL docs/frameworks.md no longer quotes ${drifted.join(', ')} as the apps run them`);
+  } else {
+    passed++;
+    console.log(`PASS docs/frameworks.md quotes the ${QUOTED.length} app sources verbatim`);
+  }
+
   let browser;
+  let done = 0;
   try {
     if (!process.argv.includes('--no-install')) {
       const tgz = await tarball(timings);
@@ -225,6 +240,7 @@ async function main() {
     browser = await chromium.launch({ executablePath: findChromium(), args: [...CHROMIUM_FLAGS, `--use-file-for-fake-video-capture=${camera}`] });
 
     for (const app of apps) {
+      done++;
       const t = (timings.apps[app.id] = {});
       let failures = [];
       let measured = {};
@@ -262,7 +278,7 @@ async function main() {
     }
   } catch (e) {
     console.log(`FAIL setup: ${e.message}`);
-    failed += Math.max(1, apps.length - passed - failed);
+    failed += Math.max(1, apps.length - done);
   } finally {
     await browser?.close();
   }
