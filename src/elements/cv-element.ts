@@ -51,6 +51,7 @@ const BACKENDS = ['auto', 'wasm', 'webgpu', 'mediapipe'];
  * @csspart hud - with `hud`, the fps and latency readout
  * @attr hud - show an fps and latency readout over the view (from `element.stats`, a few times a second)
  * @cssprop --cv-progress-color - colour of the download bar
+ * @cssprop --cv-focus-color - outline of a focused control (the learn buttons)
  */
 export abstract class CvElement<R extends PipelineResult = PipelineResult, Public extends object = object> extends LitElement {
   static override styles: CSSResultGroup = baseStyles;
