@@ -245,6 +245,24 @@ describe('record() and stopRecording()', () => {
     expect(other, 'the label drawn over it').to.be.greaterThan(200);
   });
 
+  it('records a mirrored element as it is shown: mirrored', async () => {
+    canvasWith('mir', 320, 240, (ctx, w, h) => {
+      ctx.fillStyle = '#d00000';
+      ctx.fillRect(0, 0, w / 2, h);
+      ctx.fillStyle = '#0000d0';
+      ctx.fillRect(w / 2, 0, w / 2, h);
+    });
+    const el = mount(`<cv-classify src="tiny-colour" catalog="${TINY_CATALOG}" source="#mir" mirrored></cv-classify>`);
+    await nextEvent(el, 'cv-result');
+    await el.record();
+    await sleep(1000);
+    const { width, data } = await decode(await el.stopRecording());
+    const at = (x, y) => Array.from(data.slice((y * width + x) * 4, (y * width + x) * 4 + 3));
+    const [left, right] = [at(20, 200), at(300, 200)];
+    expect(left[2], `left ${left}`).to.be.greaterThan(150); // the source's right half, blue, is on the left
+    expect(right[0], `right ${right}`).to.be.greaterThan(150);
+  });
+
   it('fails with not-supported without captureStream, and stops and releases when the element is removed', async () => {
     const el = mount(`<cv-segment src="tiny-redmask" catalog="${TINY_CATALOG}" effect="mask"></cv-segment>`);
     await nextEvent(el, 'cv-result');
