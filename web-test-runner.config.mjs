@@ -81,7 +81,7 @@ export default {
       ctx.type = 'application/gzip';
       ctx.body = createReadStream(`/usr/share/datasets/fashion-mnist/${m[1]}`);
     },
-    // A fixture model served slowly (/slow/<name>.onnx: 8 pieces, 150 ms apart, never cached), so a
+    // A fixture model served slowly (/slow/<name>.onnx: 8 pieces, 250 ms apart, never cached), so a
     // test can watch the download progress bar move.
     async (ctx, next) => {
       const m = /^\/slow\/([a-z0-9-]+\.onnx)$/.exec(ctx.path);
@@ -94,7 +94,7 @@ export default {
       ctx.body = Readable.from(
         (async function* () {
           for (let at = 0; at < bytes.length; at += piece) {
-            if (at) await new Promise((r) => setTimeout(r, 150));
+            if (at) await new Promise((r) => setTimeout(r, 250));
             yield bytes.subarray(at, at + piece);
           }
         })(),
