@@ -101,9 +101,10 @@ export default {
       );
     },
     // The runtimes' own files are served as they are: the dev server's module transforms would try to
-    // resolve Node-only branches inside them (onnxruntime's `import("module")`) and break them.
+    // resolve Node-only branches inside them (onnxruntime's `import("module")`) and break them. dist/wasm/
+    // is what the package ships; onnxruntime-web's dist/ is what the fashion test drives directly.
     async (ctx, next) => {
-      if (!/^\/dist\/(ort|mediapipe)\//.test(ctx.path) || ctx.path.includes('..')) return next();
+      if (!/^\/(dist\/wasm|node_modules\/onnxruntime-web\/dist)\//.test(ctx.path) || ctx.path.includes('..')) return next();
       const file = ctx.path.slice(1);
       if (!existsSync(file)) return next();
       ctx.type = file.endsWith('.wasm') ? 'application/wasm' : file.endsWith('js') ? 'text/javascript' : 'application/octet-stream';

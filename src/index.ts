@@ -2,6 +2,7 @@ export { CvClassify } from './elements/cv-classify/cv-classify.js';
 export { CvSegment } from './elements/cv-segment/cv-segment.js';
 export { CvGenerate } from './elements/cv-generate/cv-generate.js';
 export { CvElement } from './elements/cv-element.js';
+export { setAssetBase } from './asset-base.js';
 export type { ClassifyOutput, TrainResult } from './elements/cv-classify/cv-classify.component.js';
 export type { SegmentOutput } from './elements/cv-segment/cv-segment.component.js';
 export type { GenerateOutput } from './elements/cv-generate/cv-generate.component.js';

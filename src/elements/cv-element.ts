@@ -9,7 +9,7 @@ import { CvError, toCvError, type CvErrorDetail } from '../events/cv-error.js';
 import type { CvProgressDetail } from '../events/cv-progress.js';
 import type { CvReadyDetail } from '../events/cv-ready.js';
 import type { CvResultBase } from '../events/cv-result.js';
-import { loadCatalog, parseIntegrity, resolveModel, type CatalogEntry, type Precision, DEFAULT_CATALOG_URL } from '../models/catalog.js';
+import { loadCatalog, modelFileUrl, parseIntegrity, resolveModel, type CatalogEntry, type Precision } from '../models/catalog.js';
 import { resolveBackend, type BackendChoice } from '../runtime/select-backend.js';
 import type { BackendName, EngineName } from '../runtime/types.js';
 import type { LoadSpec, PipelineRequest, PipelineResult } from '../worker/protocol.js';
@@ -31,6 +31,16 @@ export interface LoadedModels {
   client: InferenceClient;
 }
 
+/** What `element.stats` holds (see there). */
+export interface CvStats {
+  fps: number;
+  latencyMs: number;
+  inferenceMs: number;
+  dropped: number;
+  frames: number;
+  phases: { grabMs: number; toWorkerMs: number; waitMs: number; runMs: number; pipelineMs: number; resizeMs: number; compositeMs: number; backMs: number; paintMs: number };
+}
+
 const BACKENDS = ['auto', 'wasm', 'webgpu', 'mediapipe'];
 
 /**
@@ -38,10 +48,10 @@ const BACKENDS = ['auto', 'wasm', 'webgpu', 'mediapipe'];
  * loading with stale-load checks, the frame loop, events and the overlay stage. A task element says
  * which models it needs, what request to send per frame, and how to paint the result.
  *
- * @event cv-progress - model bytes arriving: `{loaded, total, model}`
- * @event cv-ready - models loaded: `{model, backend, threads, loadMs, precision, fromCache}`
- * @event cv-result - a frame's result: `{frame, timestamp, latencyMs, inferenceMs, …task result}`
- * @event cv-error - a fault, with `{code, message}`; the element keeps its last good state and recovers
+ * @event {CvProgressEvent} cv-progress - model bytes arriving: `{loaded, total, model}`
+ * @event {CvReadyEvent} cv-ready - models loaded: `{model, backend, threads, loadMs, precision, fromCache, timings}`
+ * @event {CvResultEvent} cv-result - a frame's result: `{frame, timestamp, latencyMs, inferenceMs, …task result}`
+ * @event {CvErrorEvent} cv-error - a fault, with `{code, message}`; the element keeps its last good state and recovers
  * @csspart stage - the box holding the view and the overlays
  * @csspart video - the live camera video
  * @csspart view - the copy of a `source` image or canvas
@@ -52,6 +62,10 @@ const BACKENDS = ['auto', 'wasm', 'webgpu', 'mediapipe'];
  * @attr hud - show an fps and latency readout over the view (from `element.stats`, a few times a second)
  * @cssprop --cv-progress-color - colour of the download bar
  * @cssprop --cv-focus-color - outline of a focused control (the learn buttons)
+ * @cssprop --cv-color - text colour of the messages drawn over the view (`#fff`)
+ * @cssprop --cv-background - background of the stage before the first frame and around letterboxed frames (`#111`)
+ * @cssprop --cv-radius - corner radius of the stage (`8px`)
+ * @cssprop --cv-error-background - background of the fault message (a translucent red)
  */
 export abstract class CvElement<R extends PipelineResult = PipelineResult, Public extends object = object> extends LitElement {
   static override styles: CSSResultGroup = baseStyles;
@@ -78,11 +92,13 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
   declare backend: BackendChoice;
   /** CSS selector of an `<img>`, `<video>` or `<canvas>` to read instead of the camera. */
   declare source: string;
+  /** Which camera to ask for: `user` (front, the default) or `environment` (back). */
   declare facing: 'user' | 'environment';
   /** Camera resolution asked for, `640x480` by default. */
   declare resolution: string;
   /** Show the view as in a mirror (labels stay readable). */
   declare mirrored: boolean;
+  /** Stop sending frames to the model; the camera keeps running and the last overlay stays. */
   declare paused: boolean;
   /** Upper bound on frames sent to the model per second; 0 = every frame the model can take. */
   declare maxFps: number;
@@ -104,7 +120,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
    * waiting there behind other work, the model runtime, pre/post-processing, compositing, the trip back,
    * and painting on the page.
    */
-  readonly stats = {
+  readonly stats: CvStats = {
     fps: 0,
     latencyMs: 0,
     inferenceMs: 0,
@@ -326,7 +342,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
 
   /** Resolves a catalog name or URL into what the worker needs. */
   protected async loadSpecFor(src: string, backend: BackendName): Promise<{ spec: LoadSpec; entry: CatalogEntry | null; precision: Precision | null }> {
-    const resolved = await resolveModel(src, backend, { catalogUrl: this.catalog || DEFAULT_CATALOG_URL, precision: this.precision, integrity: this.integrity || null });
+    const resolved = await resolveModel(src, backend, { catalogUrl: this.catalog, precision: this.precision, integrity: this.integrity || null });
     const entry = resolved.entry;
     const range = (entry?.outputs?.[0] as { range?: [number, number] } | undefined)?.range;
     return {
@@ -342,13 +358,12 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       const spec: LoadSpec = { url: new URL(src, document.baseURI).href, sha256: parseIntegrity(this.integrity || null), input: null, labels: null, format: 'tflite', task };
       return { spec, entry: null, precision: null };
     }
-    const catalogUrl = this.catalog || DEFAULT_CATALOG_URL;
-    const { entry } = await resolveModel(src, 'wasm', { catalogUrl, precision: this.precision, integrity: this.integrity || null });
+    const { entry } = await resolveModel(src, 'wasm', { catalogUrl: this.catalog, precision: this.precision, integrity: this.integrity || null });
     if (!entry?.mediapipe) {
       throw new CvError('backend-unavailable', `Model "${src}" has no MediaPipe (.tflite) file in the catalog; backend="mediapipe" cannot run it`);
     }
     const spec: LoadSpec = {
-      url: new URL(entry.mediapipe.file, new URL(catalogUrl, document.baseURI)).href,
+      url: modelFileUrl(entry.mediapipe.file, this.catalog),
       sha256: parseIntegrity(this.integrity || null) ?? entry.mediapipe.sha256,
       input: entry.input ?? null,
       labels: entry.labels ?? null,
@@ -366,7 +381,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
         out.push(need);
         continue;
       }
-      const catalog = await loadCatalog(this.catalog || DEFAULT_CATALOG_URL);
+      const catalog = await loadCatalog(this.catalog);
       const parts = catalog.models[need.src]?.parts;
       if (parts) for (const [role, name] of Object.entries(parts)) out.push({ role, src: name });
       else out.push(need);

@@ -8,6 +8,8 @@ import type { HeadFile } from '../../tasks/learn/head.js';
 import type { LearnStatus, PipelineRequest } from '../../worker/protocol.js';
 import { baseStyles } from '../cv-element.styles.js';
 import { CvElement, type LoadedModels, type ModelNeed } from '../cv-element.js';
+import type { CvResultBase } from '../../events/cv-result.js';
+import type { CvClassifyEventMap } from '../../frameworks/elements.generated.js';
 
 export interface ClassifyOutput {
   /** Best labels first; with roi="face", one set per face, each with its `box` in frame pixels. */
@@ -67,7 +69,8 @@ const learnStyles = css`
  * @attr classes - with `learn`, the class buttons to show, comma-separated (`A,B,C` by default)
  * @attr head-name - with `learn`, the IndexedDB key the learned head is saved under (the element's
  *   `id` when absent; with neither, the head lives only as long as the element)
- * @event cv-learn - with `learn`: an example was added, a class cleared, a head imported or restored,
+ * @event {CvResultEvent<ClassifyOutput>} cv-result - a frame's labels: `{frame, timestamp, latencyMs, inferenceMs, labels}`
+ * @event {CvLearnEvent} cv-learn - with `learn`: an example was added, a class cleared, a head imported or restored,
  *   or training progressed: `{label, examples, counts, loss?, accuracy?, epochs?, training?}`
  * @csspart labels - the aria-live list of labels
  * @csspart learn - with `learn`, the bar holding the class buttons and the training status
@@ -75,6 +78,8 @@ const learnStyles = css`
  * @csspart count - the number of examples on a class button
  * @csspart learn-status - training status (loss and accuracy)
  * @csspart learn-announce - the visually hidden live region that announces counts and finished trainings
+ * @cssprop --cv-learn-color - text colour of the learn bar (inherited by default)
+ * @cssprop --cv-button-background - background of the class buttons (transparent)
  */
 export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
   static override styles = [baseStyles, learnStyles];
@@ -92,6 +97,9 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
     learnInfo: { state: true },
     announcement: { state: true },
   };
+
+  /** The latest result, as in the last `cv-result`. */
+  declare result: (CvResultBase & ClassifyOutput) | null;
 
   declare topK: number;
   declare threshold: number;
@@ -389,4 +397,14 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
       void this.processStill();
     });
   }
+}
+
+/** Typed listeners: `addEventListener('cv-result', (e) => e.detail…)` knows this element's detail. */
+export interface CvClassify {
+  addEventListener<K extends keyof CvClassifyEventMap>(type: K, listener: (this: CvClassify, ev: CvClassifyEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
+  addEventListener<K extends keyof HTMLElementEventMap>(type: K, listener: (this: CvClassify, ev: HTMLElementEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof CvClassifyEventMap>(type: K, listener: (this: CvClassify, ev: CvClassifyEventMap[K]) => unknown, options?: boolean | EventListenerOptions): void;
+  removeEventListener<K extends keyof HTMLElementEventMap>(type: K, listener: (this: CvClassify, ev: HTMLElementEventMap[K]) => unknown, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
 }
