@@ -12,6 +12,8 @@ export interface CvStrings {
   progressValue: (loaded: number, total: number) => string;
   /** The `hud` readout. */
   hud: (fps: number, latencyMs: number) => string;
+  /** One label as drawn on `<cv-classify>`'s overlay. */
+  overlayLabel: (label: string, percent: number) => string;
   /** One label as read out by `<cv-classify>`. */
   labelScore: (label: string, percent: number) => string;
   /** Joins the labels read out for one frame. */
@@ -39,6 +41,7 @@ export const DEFAULT_STRINGS: Readonly<CvStrings> = Object.freeze({
   progressValue: (loaded: number, total: number) =>
     total > 0 ? `${Math.round((loaded / total) * 100)} % of ${mb(total)}` : `${mb(loaded)} downloaded`,
   hud: (fps: number, latencyMs: number) => `${fps} fps · ${latencyMs.toFixed(0)} ms`,
+  overlayLabel: (label: string, percent: number) => `${label} ${percent}%`,
   labelScore: (label: string, percent: number) => `${label} ${percent} percent`,
   labelList: (items: string[]) => items.join(', '),
   noLabel: 'no label',

@@ -419,6 +419,30 @@ describe('translated strings', () => {
     expect(text(elFr)).to.equal('Modèle absent');
   });
 
+  it('translates the labels read out and drawn on the overlay', async () => {
+    setStrings({ labelScore: (label, percent) => `${label} : ${percent} pour cent`, overlayLabel: (label, percent) => `${label} (${percent} %)` }, 'fr');
+    canvasWith('lb', 16, 16, fill('#e00'));
+    const host = document.createElement('div');
+    host.lang = 'fr';
+    host.innerHTML = `<cv-classify src="tiny-colour" catalog="${TINY_CATALOG}" source="#lb" top-k="1"></cv-classify>`;
+    const drawn = [];
+    const fillText = CanvasRenderingContext2D.prototype.fillText;
+    CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) {
+      drawn.push(text);
+      return fillText.call(this, text, ...rest);
+    };
+    try {
+      document.body.append(host);
+      await nextEvent(host.firstElementChild, 'cv-result');
+    } finally {
+      CanvasRenderingContext2D.prototype.fillText = fillText;
+    }
+    const el = host.firstElementChild;
+    await el.updateComplete;
+    expect(el.shadowRoot.querySelector('[part~="labels"]').textContent).to.match(/^red : \d+ pour cent$/);
+    expect(drawn.some((t) => /^red \(\d+ %\)$/.test(t)), `drawn: ${drawn}`).to.equal(true);
+  });
+
   it('translates the learn controls and the hud', async () => {
     setStrings({ learnGroup: 'Apprendre vos classes', classButton: (name, count) => `Capturer un exemple de ${name} (${count})` }, 'fr');
     setStrings({ hud: (fps) => `${fps} img/s` });

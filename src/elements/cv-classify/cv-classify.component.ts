@@ -172,8 +172,8 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
 
   protected override paint(result: ClassifyResult): void {
     const overlay = this.renderRoot.querySelector<HTMLCanvasElement>('canvas[part~="overlay"]')!;
-    drawLabels(overlay, result.labels, this.mirrored);
     const t = this.i18n.t;
+    drawLabels(overlay, result.labels, this.mirrored, t.overlayLabel);
     const text = result.labels.length
       ? t.labelList(result.labels.slice(0, 3).map((l) => t.labelScore(l.label, Math.round(l.score * 100))))
       : this.roi === 'face' ? t.noFace : t.noLabel;
