@@ -1,5 +1,6 @@
-import { copyFileSync, createReadStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { Readable } from 'node:stream';
 
 import { defaultReporter } from '@web/test-runner';
 import { playwrightLauncher } from '@web/test-runner-playwright';
@@ -81,6 +82,25 @@ export default {
       if (!m) return next();
       ctx.type = 'application/gzip';
       ctx.body = createReadStream(`/usr/share/datasets/fashion-mnist/${m[1]}`);
+    },
+    // A fixture model served slowly (/slow/<name>.onnx: 8 pieces, 250 ms apart, never cached), so a
+    // test can watch the download progress bar move.
+    async (ctx, next) => {
+      const m = /^\/slow\/([a-z0-9-]+\.onnx)$/.exec(ctx.path);
+      if (!m || !existsSync(`tests/fixtures/${m[1]}`)) return next();
+      const bytes = readFileSync(`tests/fixtures/${m[1]}`);
+      const piece = Math.ceil(bytes.length / 8);
+      ctx.type = 'application/octet-stream';
+      ctx.set('Cache-Control', 'no-store');
+      ctx.length = bytes.length;
+      ctx.body = Readable.from(
+        (async function* () {
+          for (let at = 0; at < bytes.length; at += piece) {
+            if (at) await new Promise((r) => setTimeout(r, 250));
+            yield bytes.subarray(at, at + piece);
+          }
+        })(),
+      );
     },
     // The runtimes' own files are served as they are: the dev server's module transforms would try to
     // resolve Node-only branches inside them (onnxruntime's `import("module")`) and break them. dist/wasm/

@@ -17,6 +17,8 @@ export type { Catalog, CatalogEntry, Precision } from './models/catalog.js';
 export type { Label } from './tasks/classify/labels.js';
 export type { HeadFile } from './tasks/learn/head.js';
 export { InferenceClient } from './worker/worker-client.js';
+export { setStrings, stringsFor, DEFAULT_STRINGS, type CvStrings } from './i18n/strings.js';
+export type { RecordOptions } from './controllers/recorder-controller.js';
 export { liveCameraStreams } from './camera/camera-hub.js';
 // Per-tag attribute, property and event types (CvSegmentEventMap …), generated from custom-elements.json.
 export type * from './frameworks/elements.generated.js';

@@ -1,6 +1,10 @@
 import { LitElement, html, type CSSResultGroup, type PropertyValues, type TemplateResult } from 'lit';
 import { acquireCamera, parseResolution } from '../camera/camera-hub.js';
 import { FrameLoopController, type FrameTick } from '../controllers/frame-loop-controller.js';
+import { HudController } from '../controllers/hud-controller.js';
+import { ProgressController } from '../controllers/progress-controller.js';
+import { RecorderController, type RecordLayer, type RecordOptions } from '../controllers/recorder-controller.js';
+import { StringsController } from '../controllers/strings-controller.js';
 import { CvError, toCvError, type CvErrorDetail } from '../events/cv-error.js';
 import type { CvProgressDetail } from '../events/cv-progress.js';
 import type { CvReadyDetail } from '../events/cv-ready.js';
@@ -53,6 +57,11 @@ const BACKENDS = ['auto', 'wasm', 'webgpu', 'mediapipe'];
  * @csspart view - the copy of a `source` image or canvas
  * @csspart overlay - the canvas the result is drawn on
  * @csspart error - the message shown for the last fault
+ * @csspart progress - the model download bar (role=progressbar), shown while models download, fed by `cv-progress`
+ * @csspart hud - with `hud`, the fps and latency readout
+ * @attr hud - show an fps and latency readout over the view (from `element.stats`, a few times a second)
+ * @cssprop --cv-progress-color - colour of the download bar
+ * @cssprop --cv-focus-color - outline of a focused control (the learn buttons)
  * @cssprop --cv-color - text colour of the messages drawn over the view (`#fff`)
  * @cssprop --cv-background - background of the stage before the first frame and around letterboxed frames (`#111`)
  * @cssprop --cv-radius - corner radius of the stage (`8px`)
@@ -73,6 +82,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     integrity: { type: String },
     precision: { type: String },
     catalog: { type: String },
+    hud: { type: Boolean, reflect: true },
     errorMessage: { state: true },
   };
 
@@ -98,6 +108,8 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
   declare precision: Precision | '';
   /** URL of a models catalog.json; the package's own by default. */
   declare catalog: string;
+  /** Show the fps and latency readout (`part="hud"`). */
+  declare hud: boolean;
   protected declare errorMessage: string;
 
   /** The latest result, as in the last `cv-result`. */
@@ -119,6 +131,14 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
 
   protected models: LoadedModels | null = null;
   protected readonly loop: FrameLoopController;
+  /** The built-in strings for this element's language (see `setStrings`). */
+  protected readonly i18n = new StringsController(this);
+  protected readonly progress = new ProgressController(this);
+  protected readonly hudReadout = new HudController(this, () => this.i18n.t);
+  private readonly recorder = new RecorderController(this, {
+    size: () => (this.sourceEl && !this.stopped ? this.frameSize : { width: 0, height: 0 }),
+    layers: () => this.recordLayers(),
+  });
   protected frameSize = { width: 0, height: 0 };
   private loadToken = 0;
   private sourceToken = 0;
@@ -148,6 +168,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     this.integrity = '';
     this.precision = '';
     this.catalog = '';
+    this.hud = false;
     this.errorMessage = '';
     this.loop = new FrameLoopController(this, {
       onFrame: (tick) => this.processFrame(tick),
@@ -217,6 +238,50 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     return canvas.convertToBlob({ type: 'image/png' });
   }
 
+  /**
+   * Starts recording what the element shows (the video or source with the overlay and, for
+   * `<cv-segment>`, the effect) as WebM. Rejects with `not-supported` where the browser has no
+   * MediaRecorder or canvas captureStream, and `not-ready` before the first frame or after `stop()`.
+   * Recording ends when the element is removed.
+   */
+  async record(options?: RecordOptions): Promise<void> {
+    try {
+      this.recorder.start(options);
+    } catch (e) {
+      throw this.methodError(e);
+    }
+  }
+
+  /** Stops recording and resolves with the WebM Blob; `not-ready` when nothing is being recorded. */
+  async stopRecording(): Promise<Blob> {
+    return this.recorder.stop().catch((e) => {
+      throw this.methodError(e);
+    });
+  }
+
+  /** Whether `record()` is running. */
+  get recording(): boolean {
+    return this.recorder.recording;
+  }
+
+  /** What a recording draws each frame, bottom first: the source, then every canvas shown over it. */
+  protected recordLayers(): RecordLayer[] {
+    const el = this.sourceEl;
+    if (!el) return [];
+    const layers: RecordLayer[] = [{ image: el, flip: this.mirrored }];
+    for (const c of this.renderRoot.querySelectorAll<HTMLCanvasElement>('canvas:not([part~="view"])')) {
+      if (!c.hidden && c.width) layers.push({ image: c, flip: this.mirrored && !c.matches('[part~="overlay"]') });
+    }
+    return layers;
+  }
+
+  /** A public method's fault: `cv-error` fires for listeners, the caller gets the rejection. */
+  private methodError(e: unknown): CvError {
+    const err = toCvError(e, 'not-ready');
+    this.emit<CvErrorDetail>('cv-error', { code: err.code, message: err.message });
+    return err;
+  }
+
   /** What a snapshot stacks, bottom first. */
   protected async snapshotLayers(): Promise<CanvasImageSource[]> {
     const layers: CanvasImageSource[] = [this.sourceEl!];
@@ -266,7 +331,8 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
         <canvas part="view" ?hidden=${!this.source}></canvas>
         ${this.renderExtras()}
         <canvas part="overlay" class="overlay"></canvas>
-        <div part="error" class="error" role="alert" ?hidden=${!this.errorMessage}>${this.errorMessage}</div>
+        ${this.progress.render(this.i18n.t)} ${this.hudReadout.render()}
+        <div part="error" class="error" role="alert" ?hidden=${!this.errorMessage}>${this.errorMessage && this.i18n.t.error(this.errorCode, this.errorMessage)}</div>
       </div>
       ${this.renderControls()}
     `;

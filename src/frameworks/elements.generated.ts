@@ -16,6 +16,8 @@ export interface CvClassifyAttributes {
   classes?: CvClassify['classes'];
   /** IndexedDB key of the learned head; the element's `id` when empty. */
   'head-name'?: CvClassify['headName'];
+  /** Show the fps and latency readout (`part="hud"`). */
+  hud?: CvClassify['hud'];
   /** Catalog name or URL of an .onnx file; each element has a default. */
   src?: CvClassify['src'];
   /** `auto` (WebGPU on a real GPU, else WASM), `wasm`, `webgpu`, or `mediapipe` where the task has it. */
@@ -76,6 +78,8 @@ export interface CvClassifyProperties {
   precision?: CvClassify['precision'];
   /** URL of a models catalog.json; the package's own by default. */
   catalog?: CvClassify['catalog'];
+  /** Show the fps and latency readout (`part="hud"`). */
+  hud?: CvClassify['hud'];
 }
 
 /** The events `<cv-classify>` dispatches, by name. */
@@ -100,6 +104,8 @@ export interface CvGenerateAttributes {
   seed?: CvGenerate['seed'];
   /** spread of the samples around the frame's latent (VAE) or of the walk (DCGAN), 1 by default */
   temperature?: CvGenerate['temperature'];
+  /** Show the fps and latency readout (`part="hud"`). */
+  hud?: CvGenerate['hud'];
   /** Catalog name or URL of an .onnx file; each element has a default. */
   src?: CvGenerate['src'];
   /** `auto` (WebGPU on a real GPU, else WASM), `wasm`, `webgpu`, or `mediapipe` where the task has it. */
@@ -154,6 +160,8 @@ export interface CvGenerateProperties {
   precision?: CvGenerate['precision'];
   /** URL of a models catalog.json; the package's own by default. */
   catalog?: CvGenerate['catalog'];
+  /** Show the fps and latency readout (`part="hud"`). */
+  hud?: CvGenerate['hud'];
 }
 
 /** The events `<cv-generate>` dispatches, by name. */
@@ -178,6 +186,8 @@ export interface CvSegmentAttributes {
   threshold?: CvSegment['threshold'];
   /** tint strength for `mask`, 0.5 by default */
   opacity?: CvSegment['opacity'];
+  /** Show the fps and latency readout (`part="hud"`). */
+  hud?: CvSegment['hud'];
   /** Catalog name or URL of an .onnx file; each element has a default. */
   src?: CvSegment['src'];
   /** `auto` (WebGPU on a real GPU, else WASM), `wasm`, `webgpu`, or `mediapipe` where the task has it. */
@@ -234,6 +244,8 @@ export interface CvSegmentProperties {
   precision?: CvSegment['precision'];
   /** URL of a models catalog.json; the package's own by default. */
   catalog?: CvSegment['catalog'];
+  /** Show the fps and latency readout (`part="hud"`). */
+  hud?: CvSegment['hud'];
 }
 
 /** The events `<cv-segment>` dispatches, by name. */

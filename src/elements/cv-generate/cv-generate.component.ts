@@ -3,6 +3,7 @@ import { CvError } from '../../events/cv-error.js';
 import type { GenerateResult } from '../../tasks/generate/pipeline.js';
 import type { PipelineRequest } from '../../worker/protocol.js';
 import { CvElement, type LoadedModels, type ModelNeed } from '../cv-element.js';
+import { walkTime } from './reduced-motion.js';
 import type { CvResultBase } from '../../events/cv-result.js';
 import type { CvGenerateEventMap } from '../../frameworks/elements.generated.js';
 
@@ -17,7 +18,8 @@ export const DEFAULT_GENERATOR = 'vae';
 
 /**
  * `<cv-generate>`: images generated from the live frame (VAE variants, ESRGAN upscales) or from a
- * latent walk in time (DCGAN), drawn in a strip over the bottom of the frame.
+ * latent walk in time (DCGAN), drawn in a strip over the bottom of the frame. Under
+ * `prefers-reduced-motion: reduce` the walk does not animate: it holds each point for a few seconds.
  *
  * @attr variants - how many images, 4 by default (1–16)
  * @attr seed - seed of the sampled latents; the same seed gives the same images
@@ -62,7 +64,7 @@ export class CvGenerate extends CvElement<GenerateResult, GenerateOutput> {
     const entry = models.entries.generator;
     const latent = !entry?.input || entry.input.shape.length === 2;
     if (latent) {
-      return { task: 'generate', kind: 'noise', generator: models.keys.generator!, variants, seed, temperature, time: (performance.now() - this.startedAt) / 1000 };
+      return { task: 'generate', kind: 'noise', generator: models.keys.generator!, variants, seed, temperature, time: walkTime((performance.now() - this.startedAt) / 1000) };
     }
     return { task: 'generate', kind: 'image', generator: models.keys.generator!, variants };
   }
