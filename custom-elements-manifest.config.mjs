@@ -69,10 +69,11 @@ function cvElementsPlugin() {
         for (const e of mod.exports ?? []) normalize(e.declaration, mod.path);
         for (const d of mod.declarations ?? []) normalize(d.superclass, mod.path);
       }
-      // Outside src/elements/, a module is documented only for what the elements' modules re-export (setAssetBase).
-      const reexported = new Set(modules.filter((m) => m.path.startsWith('src/elements/')).flatMap((m) => (m.exports ?? []).map((e) => `${e.declaration?.module}#${e.declaration?.name}`)));
+      // A helper module (no class in it: asset-base, reduced-motion) is documented only for what a tag's entry
+      // re-exports (setAssetBase); the rest is internal.
+      const reexported = new Set(modules.flatMap((m) => (m.exports ?? []).filter((e) => e.declaration?.module !== m.path).map((e) => `${e.declaration?.module}#${e.declaration?.name}`)));
       for (const mod of modules) {
-        if (mod.path.startsWith('src/elements/')) continue;
+        if (!mod.declarations?.length || mod.declarations.some((d) => d.kind === 'class')) continue;
         mod.exports = (mod.exports ?? []).filter((e) => reexported.has(`${mod.path}#${e.name}`));
       }
       for (const mod of modules) {
