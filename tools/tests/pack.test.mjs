@@ -23,7 +23,8 @@ const under = (dir) => [...files].filter((f) => f.startsWith(dir) && !f.slice(di
 function importGraph(entry, seen = new Set()) {
   if (seen.has(entry)) return seen;
   seen.add(entry);
-  for (const m of read(`dist/${entry}`).matchAll(/^(?:import|export)\s[^;]*?from\s+'\.\/([\w.-]+\.js)'/gm)) importGraph(m[1], seen);
+  // `import … from './x.js'`, `export … from './x.js'` and the bare `import './x.js'`.
+  for (const m of read(`dist/${entry}`).matchAll(/^(?:import|export)\s(?:[^;]*?from\s+)?'\.\/([\w.-]+\.js)'/gm)) importGraph(m[1], seen);
   return seen;
 }
 
