@@ -18,7 +18,7 @@ export const RUNTIME_FILES = [
   [ortDist, 'ort-wasm-simd-threaded.wasm'],
   [ortDist, 'ort-wasm-simd-threaded.asyncify.mjs'],
   [ortDist, 'ort-wasm-simd-threaded.asyncify.wasm'],
-  [mpWasm, 'vision_wasm_module_internal.js'],
+  [mpWasm, 'vision_wasm_module_internal.js', 'vision_wasm_module_internal.mjs'],
   [mpWasm, 'vision_wasm_module_internal.wasm'],
 ];
 
@@ -27,7 +27,36 @@ function copyRuntimes() {
     name: 'copy-runtimes',
     async writeBundle() {
       await mkdir('dist/wasm', { recursive: true });
-      await Promise.all(RUNTIME_FILES.map(([dir, f]) => copyFile(join(dir, f), join('dist/wasm', f))));
+      await Promise.all(RUNTIME_FILES.map(([dir, f, as = f]) => copyFile(join(dir, f), join('dist/wasm', as))));
+    },
+  };
+}
+
+/**
+ * Two edits to the engines' JavaScript as it is bundled into the worker, so that no app bundler misreads it:
+ *  - onnxruntime-web locates itself with `import.meta.url` (and `new URL("ort.wasm.min.mjs", import.meta.url)` for
+ *    Node's file: URLs). webpack 5 replaces import.meta.url with the build machine's file: path and tries to resolve
+ *    that file, which does not exist in our dist. In the worker the same value at run time is `self.location.href`.
+ *  - MediaPipe's loader has an `import(url)` of a run-time URL; webpack turns it into a failing module lookup (and warns
+ *    "Critical dependency"). It is marked as ignored, as our own such imports are. (We also never let it run: see
+ *    mediapipe-runtime.ts.)
+ * Each edit must match exactly as often as counted here, so a new engine version that moved things fails the build.
+ */
+function engineCompat() {
+  const edits = [
+    [/onnxruntime-web\/dist\/ort\.(wasm|webgpu)\.min\.mjs$/, /import\.meta\.url/g, 'self.location.href', 4],
+    [/tasks-vision\/vision_bundle\.mjs$/, /await import\((\w+)\.toString\(\)\)/g, 'await import(/* webpackIgnore: true */ /* @vite-ignore */ $1.toString())', 1],
+  ];
+  return {
+    name: 'engine-compat',
+    transform(code, id) {
+      for (const [file, find, replace, count] of edits) {
+        if (!file.test(id.replace(/\\/g, '/'))) continue;
+        const found = code.match(find)?.length ?? 0;
+        if (found !== count) this.error(`engine-compat: expected ${count} matches of ${find} in ${id}, found ${found}`);
+        return { code: code.replace(find, replace), map: null };
+      }
+      return null;
     },
   };
 }
@@ -73,7 +102,7 @@ export default [
     // JavaScript inside: bundlers that build workers as IIFE (Vite's default) cannot split them.
     input: 'src/worker/inference-worker.ts',
     output: { file: 'dist/inference-worker.js', format: 'es', sourcemap: false, inlineDynamicImports: true },
-    plugins: [resolve({ browser: true, exportConditions: ['onnxruntime-web-use-extern-wasm'] }), typescriptPlugin(false), copyRuntimes()],
+    plugins: [resolve({ browser: true, exportConditions: ['onnxruntime-web-use-extern-wasm'] }), typescriptPlugin(false), engineCompat(), copyRuntimes()],
   },
   reactEntry,
 ];

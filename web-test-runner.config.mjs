@@ -20,11 +20,15 @@ const camera = fakeCameraVideo(PHOTOS[0], 'tests/.fixtures/astronaut.y4m');
 /** Every request a page makes that does not go to this machine: the suite fails if any appears. */
 const external = [];
 
+/** Files served from /cv-assets/ (a flat folder, as setAssetBase() expects), for the asset-base test. */
+const assetHits = [];
+
 /** Server commands the tests call: the privacy guard's log, and the native fp32 reference. */
 const serverCommands = {
   name: 'server-commands',
   executeCommand({ command, payload }) {
     if (command === 'external-requests') return [...external];
+    if (command === 'asset-base-hits') return [...assetHits];
     if (command === 'reference-run') return referenceRun(payload);
     return undefined;
   },
@@ -76,6 +80,16 @@ export default {
       isolate();
     },
     reactBundleMiddleware(),
+    // A second home for the package's files, all in one folder: what an app that hosts them elsewhere serves.
+    async (ctx, next) => {
+      const m = /^\/cv-assets\/([\w.-]+)$/.exec(ctx.path);
+      if (!m) return next();
+      const file = [`dist/wasm/${m[1]}`, `models/${m[1]}`].find((f) => existsSync(f));
+      if (!file) return next();
+      assetHits.push(m[1]);
+      ctx.type = file.endsWith('.wasm') ? 'application/wasm' : /\.m?js$/.test(file) ? 'text/javascript' : 'application/octet-stream';
+      ctx.body = createReadStream(file);
+    },
     // Debian's Fashion-MNIST (gzip idx files), for the trained networks' accuracy tests.
     async (ctx, next) => {
       const m = /^\/datasets\/fashion-mnist\/([a-z0-9-]+\.gz)$/.exec(ctx.path);

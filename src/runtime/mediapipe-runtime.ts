@@ -45,18 +45,21 @@ function nextTimestamp(): number {
 
 export async function createMediapipeRuntime(assetBase: string | null): Promise<MediapipeRuntime> {
   // An explicit fileset rather than FilesetResolver's folder: a folder is invisible to bundlers.
-  const fileset = { wasmLoaderPath: runtimeFile('mediapipeGlue', assetBase), wasmBinaryPath: runtimeFile('mediapipeBinary', assetBase) };
-  const baseOptions = (model: Uint8Array) => ({ modelAssetBuffer: model, delegate: 'CPU' as const });
   // Every task instantiates its own wasm module from the glue's global `ModuleFactory`, and clears that global
   // afterwards. A module worker's `import()` of the glue runs it only once, so a second task would find no
-  // factory: keep the glue's export and put it back before each task is created.
-  const glue = (await import(/* @vite-ignore */ /* webpackIgnore: true */ fileset.wasmLoaderPath)) as { default?: unknown };
+  // factory: keep the glue's export and put it back before each task is created. The fileset then names no
+  // loader, so tasks-vision never loads the glue itself (its importScripts-then-import() would fail in a worker
+  // that a bundler turned into a classic one, as webpack does).
+  const glue = (await import(/* @vite-ignore */ /* webpackIgnore: true */ runtimeFile('mediapipeGlue', assetBase))) as { default?: unknown };
+  if (typeof glue.default !== 'function') throw new Error('MediaPipe\'s wasm glue exported no module factory');
+  const fileset = { wasmLoaderPath: '', wasmBinaryPath: runtimeFile('mediapipeBinary', assetBase) };
+  const baseOptions = (model: Uint8Array) => ({ modelAssetBuffer: model, delegate: 'CPU' as const });
   const scope = self as unknown as { ModuleFactory?: unknown };
   // Creations are serialised so one task's clean-up cannot pull the factory from under another's start.
   let creating: Promise<unknown> = Promise.resolve();
   const withFactory = <T>(create: () => Promise<T>): Promise<T> => {
     const next = creating.catch(() => {}).then(() => {
-      scope.ModuleFactory ??= glue.default;
+      scope.ModuleFactory = glue.default;
       return create();
     });
     creating = next;

@@ -23,7 +23,8 @@ const under = (dir) => [...files].filter((f) => f.startsWith(dir) && !f.slice(di
 function importGraph(entry, seen = new Set()) {
   if (seen.has(entry)) return seen;
   seen.add(entry);
-  for (const m of read(`dist/${entry}`).matchAll(/^(?:import|export)\s[^;]*?from\s+'\.\/([\w.-]+\.js)'/gm)) importGraph(m[1], seen);
+  // `import … from './x.js'`, `export … from './x.js'` and the bare `import './x.js'`.
+  for (const m of read(`dist/${entry}`).matchAll(/^(?:import|export)\s(?:[^;]*?from\s+)?'\.\/([\w.-]+\.js)'/gm)) importGraph(m[1], seen);
   return seen;
 }
 
@@ -67,6 +68,22 @@ test('the worker is started by the literal pattern bundlers detect, and is packe
   assert.doesNotMatch(read('dist/inference-worker.js'), /^import\s/m);
 });
 
+test('the worker gives app bundlers nothing to misread', () => {
+  // Code only: comments may mention the pattern.
+  const code = read('dist/inference-worker.js').replace(/\/\*(?!\s*(webpackIgnore|@vite-ignore))[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  // import.meta.url only as the second argument of our literal URLs (webpack rewrites any other use to a build-time file: path).
+  const uses = code.match(/import\.meta\.url/g)?.length ?? 0;
+  const literals = code.match(/new URL\('\.\/wasm\/[\w.-]+', import\.meta\.url\)/g)?.length ?? 0;
+  assert.equal(uses, literals, `${uses - literals} other uses of import.meta.url`);
+  // Every import() of a run-time URL tells webpack and Vite to leave it alone.
+  for (const m of code.matchAll(/\bimport\(([^)'"`])/g)) {
+    const at = m.index;
+    assert.match(code.slice(at, at + 80), /^import\(\s*\/\*\s*(webpackIgnore|@vite-ignore)/, `unmarked dynamic import: ${code.slice(at, at + 60)}`);
+  }
+  // An ES-module glue shipped as .js is minified by bundlers as a classic script, which breaks it.
+  assert.ok(!under('dist/wasm/').some((f) => f.endsWith('.js')));
+});
+
 test('dist/wasm holds exactly the runtime files the worker names, none that no code path loads', () => {
   const worker = read('dist/inference-worker.js');
   const named = [...worker.matchAll(/new URL\('\.\/wasm\/([\w.-]+)', import\.meta\.url\)/g)].map((m) => m[1]).sort();
@@ -76,7 +93,7 @@ test('dist/wasm holds exactly the runtime files the worker names, none that no c
     'ort-wasm-simd-threaded.asyncify.wasm',
     'ort-wasm-simd-threaded.mjs',
     'ort-wasm-simd-threaded.wasm',
-    'vision_wasm_module_internal.js',
+    'vision_wasm_module_internal.mjs',
     'vision_wasm_module_internal.wasm',
   ]);
   assert.equal([...files].filter((f) => /jsep|jspi|nosimd|vision_wasm_internal|vision_bundle|ort\.\w+\.min\.mjs/.test(f)).length, 0);
