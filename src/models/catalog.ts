@@ -1,4 +1,6 @@
 import { CvError } from '../errors.js';
+import { assetUrl } from '../asset-base.js';
+import { BUNDLED_CATALOG, MODEL_FILES } from '../bundled-catalog.js';
 import { gpuHasF16 } from '../runtime/select-backend.js';
 import type { ImageInputSpec } from '../tasks/shared/tensor-spec.js';
 
@@ -42,9 +44,6 @@ export interface ResolvedModel {
   entry: CatalogEntry | null;
 }
 
-/** The catalog that ships with the package, found next to the module, never on a CDN. */
-export const DEFAULT_CATALOG_URL = new URL('../models/catalog.json', import.meta.url).href;
-
 const catalogs = new Map<string, Promise<Catalog>>();
 
 const PRECISIONS: Record<Precision, true> = { fp32: true, int8: true, fp16: true };
@@ -70,17 +69,31 @@ function checkCatalog(json: unknown, url: string): Catalog {
   return c;
 }
 
-export function loadCatalog(url = DEFAULT_CATALOG_URL): Promise<Catalog> {
-  let p = catalogs.get(url);
+/**
+ * A catalog: `url` names a catalog.json to fetch; without one, the package's own, which is built into the
+ * module (no request) with its model files found through literal URLs (see src/bundled-catalog.ts).
+ */
+export function loadCatalog(url?: string): Promise<Catalog> {
+  if (!url) return Promise.resolve(BUNDLED_CATALOG);
+  const href = new URL(url, document.baseURI).href;
+  let p = catalogs.get(href);
   if (!p) {
-    p = fetch(url).then(async (res) => {
-      if (!res.ok) throw new CvError('model-fetch', `Model catalog ${url} answered HTTP ${res.status}`);
-      return checkCatalog(await res.json().catch(() => null), url);
+    p = fetch(href).then(async (res) => {
+      if (!res.ok) throw new CvError('model-fetch', `Model catalog ${href} answered HTTP ${res.status}`);
+      return checkCatalog(await res.json().catch(() => null), href);
     });
-    p.catch(() => catalogs.delete(url));
-    catalogs.set(url, p);
+    p.catch(() => catalogs.delete(href));
+    catalogs.set(href, p);
   }
   return p;
+}
+
+/** Where a catalog's model file is: next to a fetched catalog, or, for the package's own, its bundled URL (or the asset base). */
+export function modelFileUrl(file: string, catalogUrl?: string): string {
+  if (catalogUrl) return new URL(file, new URL(catalogUrl, document.baseURI)).href;
+  const local = MODEL_FILES[file];
+  if (!local) throw new CvError('model-not-found', `The package ships no model file "${file}"`);
+  return assetUrl(file, local);
 }
 
 /** int8 for WASM (QLinear kernels), fp16 for WebGPU, fp32 otherwise or when the wanted one is missing. */
@@ -121,7 +134,7 @@ export async function resolveModel(
   if (isModelUrl(src)) {
     return { name: src, url: new URL(src, document.baseURI).href, sha256: parseIntegrity(opts.integrity), precision: null, entry: null };
   }
-  const catalogUrl = opts.catalogUrl || DEFAULT_CATALOG_URL;
+  const catalogUrl = opts.catalogUrl || undefined;
   const catalog = await loadCatalog(catalogUrl);
   // Own keys only: `src="constructor"` must not find Object.prototype.constructor.
   const entry = catalogEntry(catalog, src);
@@ -133,7 +146,7 @@ export async function resolveModel(
   const variant = entry.variants[precision]!;
   return {
     name: src,
-    url: new URL(variant.file, catalogUrl).href,
+    url: modelFileUrl(variant.file, catalogUrl),
     sha256: parseIntegrity(opts.integrity) ?? variant.sha256,
     precision,
     entry,

@@ -45,22 +45,22 @@ type Entry =
   | { kind: 'detect'; task: Promise<MediapipeFaceDetector>; info?: ModelInfo };
 
 let engine: EngineName | undefined;
-let ortConfig: { base: string; maxThreads: number } | undefined;
+let ortConfig: { assetBase: string | null; maxThreads: number } | undefined;
 let runtime: Promise<InferenceRuntime> | undefined;
-let mediapipeBase = '';
+let assetBase: string | null = null;
 let mediapipe: Promise<MediapipeRuntime> | undefined;
 const sessions = new Map<string, Entry>();
 
 /** onnxruntime-web: created at init for the ONNX engines; in a MediaPipe worker only when an ONNX model is loaded. */
 function ortRuntime(): Promise<InferenceRuntime> {
   if (!ortConfig || !engine) throw new CvError('worker', 'The inference worker was used before it was initialised');
-  runtime ??= createOrtRuntime(engine === 'webgpu' ? 'webgpu' : 'wasm', ortConfig.base, ortConfig.maxThreads);
+  runtime ??= createOrtRuntime(engine === 'webgpu' ? 'webgpu' : 'wasm', ortConfig.assetBase, ortConfig.maxThreads);
   return runtime;
 }
 
 function mediapipeRuntime(): Promise<MediapipeRuntime> {
   if (engine !== 'mediapipe') throw new CvError('backend-unavailable', 'MediaPipe models load only in the MediaPipe worker');
-  mediapipe ??= createMediapipeRuntime(mediapipeBase).catch((e) => {
+  mediapipe ??= createMediapipeRuntime(assetBase).catch((e) => {
     mediapipe = undefined;
     throw new CvError('backend-unavailable', `MediaPipe Tasks could not start: ${(e as Error).message}`);
   });
@@ -194,8 +194,8 @@ async function handle(msg: ToWorker): Promise<void> {
       testHooks = !!msg.testHooks;
       if (msg.testHooks?.noGpuAdapter) stubNoGpuAdapter();
       engine = msg.backend;
-      ortConfig = { base: msg.ortBase, maxThreads: msg.maxThreads };
-      mediapipeBase = msg.mediapipeBase;
+      assetBase = msg.assetBase;
+      ortConfig = { assetBase, maxThreads: msg.maxThreads };
       if (engine !== 'mediapipe') ortRuntime().catch(() => {}); // reported on the first load
       return;
     case 'load': {

@@ -82,7 +82,7 @@ export type LearnOp =
   | { op: 'close'; head: string };
 
 export type ToWorker =
-  | { type: 'init'; backend: EngineName; ortBase: string; mediapipeBase: string; maxThreads: number; testHooks?: { noGpuAdapter: boolean } }
+  | { type: 'init'; backend: EngineName; assetBase: string | null; maxThreads: number; testHooks?: { noGpuAdapter: boolean } }
   | { type: 'load'; id: number; key: string; spec: LoadSpec }
   | { type: 'release'; key: string }
   | { type: 'run'; id: number; request: PipelineRequest; frame: ImageBitmap | VideoFrame }

@@ -1,3 +1,4 @@
+import { assetBase } from '../asset-base.js';
 import { CvError, toCvError } from '../errors.js';
 import type { EngineName } from '../runtime/types.js';
 import type { HeadFile } from '../tasks/learn/head.js';
@@ -87,8 +88,7 @@ export class InferenceClient {
     this.post({
       type: 'init',
       backend,
-      ortBase: new URL('./ort/', import.meta.url).href,
-      mediapipeBase: new URL('./mediapipe/', import.meta.url).href,
+      assetBase: assetBase(),
       maxThreads,
       ...(test ? { testHooks: { noGpuAdapter: !!test.noGpuAdapter } } : {}),
     });
