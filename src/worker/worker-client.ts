@@ -1,4 +1,6 @@
 import { CvError } from '../events/cv-error.js';
+import { probe } from '../page/resources.js';
+import { workerScriptUrl } from '../page/trusted-types.js';
 import type { EngineName } from '../runtime/types.js';
 import type { HeadFile } from '../tasks/learn/head.js';
 import type { FromWorker, LearnOp, LearnStatus, LoadSpec, LoadTimings, PipelineRequest, PipelineResult, ToWorker, WorkerPhases } from './protocol.js';
@@ -45,6 +47,12 @@ export class InferenceClient {
     return out;
   }
 
+  static {
+    // The resource accounting reads open sessions (by reference) and live workers from here.
+    probe('session', () => Object.values(InferenceClient.openSessions()).reduce((a, b) => a + b, 0));
+    probe('worker', () => InferenceClient.clients.size);
+  }
+
   private worker: Worker;
   private nextId = 1;
   private pending = new Map<number, Pending>();
@@ -52,7 +60,7 @@ export class InferenceClient {
   private learnListeners = new Map<string, (status: LearnStatus) => void>();
 
   private constructor(readonly backend: EngineName) {
-    this.worker = new Worker(new URL('./inference-worker.js', import.meta.url), { type: 'module', name: `cv-elements-${backend}` });
+    this.worker = new Worker(workerScriptUrl(new URL('./inference-worker.js', import.meta.url)), { type: 'module', name: `cv-elements-${backend}` });
     this.worker.onmessage = (ev: MessageEvent<FromWorker>) => this.receive(ev.data);
     this.worker.onerror = (ev) => {
       ev.preventDefault();
