@@ -16,6 +16,9 @@ const CSP_PAGE = `<!doctype html>
 <script type="module" src="/tests/reliability/csp-page.js"></script>
 </body></html>`;
 
+/** Connections held by /__faults/hang/. */
+const hung = new Set();
+
 export async function faultRoutes(ctx, next) {
   const m = /^\/__faults\/([a-z0-9-]+)(\/.*)?$/.exec(ctx.path);
   if (!m) return next();
@@ -36,9 +39,18 @@ export async function faultRoutes(ctx, next) {
     return;
   }
   if (kind === 'hang') {
-    // Never answers: headers are not even sent. Cut after HANG_MS so the server can close.
+    // Never answers: headers are not even sent. Cut by /__faults/release-hangs, or after HANG_MS.
     ctx.respond = false;
-    setTimeout(() => ctx.req.socket.destroy(), HANG_MS).unref();
+    const socket = ctx.req.socket;
+    hung.add(socket);
+    setTimeout(() => socket.destroy(), HANG_MS).unref();
+    socket.once('close', () => hung.delete(socket));
+    return;
+  }
+  if (kind === 'release-hangs') {
+    for (const s of hung) s.destroy();
+    ctx.body = String(hung.size);
+    hung.clear();
     return;
   }
   if (kind === 'not-json') {

@@ -472,6 +472,8 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
           throw new CvError('bad-attribute', `source must select an <img>, <video> or <canvas>; "${this.source}" is a <${el.localName}>`);
         }
         this.sourceEl = el;
+        // A new source element: faults about the one before (not found, failed, tainted) are moot.
+        this.clearFault('source');
         if (el instanceof HTMLImageElement) {
           el.addEventListener('load', this.onSourceLoad);
           el.addEventListener('error', this.onSourceError);
@@ -482,10 +484,10 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
         } else {
           this.loop.follow(el instanceof HTMLVideoElement ? el : null);
         }
-        this.clearError('source-not-found');
         return;
       }
       // The camera: the controller takes it while the element is watched and calls showStream().
+      this.clearError('source-');
       this.camera.restart();
     } catch (e) {
       if (token === this.sourceToken) this.fail(toCvError(e, 'camera-unavailable'), 'source');

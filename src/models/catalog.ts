@@ -1,3 +1,4 @@
+import { CvError } from '../errors.js';
 import { gpuHasF16 } from '../runtime/select-backend.js';
 import type { ImageInputSpec } from '../tasks/shared/tensor-spec.js';
 
@@ -49,10 +50,24 @@ const catalogs = new Map<string, Promise<Catalog>>();
 export function loadCatalog(url = DEFAULT_CATALOG_URL): Promise<Catalog> {
   let p = catalogs.get(url);
   if (!p) {
-    p = fetch(url).then(async (res) => {
-      if (!res.ok) throw new Error(`Model catalog ${url} answered HTTP ${res.status}`);
-      return (await res.json()) as Catalog;
-    });
+    p = fetch(url)
+      .catch((e: Error) => {
+        throw new CvError('model-fetch', `Model catalog ${url} could not be fetched: ${e.message}`);
+      })
+      .then(async (res) => {
+        if (!res.ok) throw new CvError('model-fetch', `Model catalog ${url} answered HTTP ${res.status}`);
+        let json: unknown;
+        try {
+          json = await res.json();
+        } catch (e) {
+          throw new CvError('catalog-invalid', `Model catalog ${url} is not JSON: ${(e as Error).message}`);
+        }
+        const models = (json as { models?: unknown } | null)?.models;
+        if (!models || typeof models !== 'object' || Array.isArray(models)) {
+          throw new CvError('catalog-invalid', `Model catalog ${url} has no "models" object: it is not a cv-elements catalog`);
+        }
+        return json as Catalog;
+      });
     p.catch(() => catalogs.delete(url));
     catalogs.set(url, p);
   }
@@ -98,7 +113,8 @@ export async function resolveModel(
   }
   const catalogUrl = opts.catalogUrl || DEFAULT_CATALOG_URL;
   const catalog = await loadCatalog(catalogUrl);
-  const entry = catalog.models[src];
+  // Own entries only: "constructor" or "__proto__" are names no catalog holds.
+  const entry = Object.hasOwn(catalog.models, src) ? catalog.models[src] : undefined;
   if (!entry) {
     throw Object.assign(new Error(`"${src}" is not in the model catalog. Known models: ${Object.keys(catalog.models).join(', ')}`), {
       code: 'model-not-found',

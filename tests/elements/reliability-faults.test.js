@@ -4,7 +4,8 @@
 import '../reliability/flag.js';
 import { expect } from '@esm-bundle/chai';
 import { ERROR_CODES } from '../reliability/codes.js';
-import { TINY_CATALOG, cleanup, expectNoLeaks, mount, nextError, nextResult, redCanvas, shownError, sleep } from '../reliability/helpers.js';
+import { InferenceClient } from '/dist/cv-elements.js';
+import { TINY_CATALOG, cleanup, expectNoLeaks, mount, nextError, nextResult, redCanvas, shownError, sleep, waitFor } from '../reliability/helpers.js';
 
 afterEach(cleanup);
 
@@ -18,14 +19,14 @@ const crossOrigin = (path) => new URL(path, other).href;
  */
 const MATRIX = [
   ['model URL answers 404', `<cv-classify src="/__faults/404/tiny-colour.onnx" source="#m"></cv-classify>`, 'model-fetch', /404|tiny-colour/, (el) => (el.src = 'tiny-colour')],
-  ['model body cut mid-way', `<cv-classify src="/__faults/reset/tiny-colour.onnx" source="#m"></cv-classify>`, ['model-fetch', 'model-invalid'], /./, (el) => (el.src = 'tiny-colour')],
-  ['model bytes are not a model', `<cv-classify src="/__faults/garbage-model/x.onnx" source="#m"></cv-classify>`, ['model-invalid', 'model-input'], /./, (el) => (el.src = 'tiny-colour')],
+  ['model body cut mid-way', `<cv-classify src="/__faults/reset/tiny-colour.onnx" source="#m"></cv-classify>`, 'model-fetch', /./, (el) => (el.src = 'tiny-colour')],
+  ['model bytes are not a model', `<cv-classify src="/__faults/garbage-model/x.onnx" source="#m"></cv-classify>`, 'model-invalid', /./, (el) => (el.src = 'tiny-colour')],
   ['unknown catalog name', `<cv-classify src="no-such-model" source="#m"></cv-classify>`, 'model-not-found', /no-such-model/, (el) => (el.src = 'tiny-colour')],
   ['src="constructor" (a prototype name)', `<cv-classify src="constructor" source="#m"></cv-classify>`, 'model-not-found', /constructor/, (el) => (el.src = 'tiny-colour')],
   ['model URL never answers', `<cv-classify src="/__faults/hang/tiny-colour.onnx" source="#m"></cv-classify>`, null, null, (el) => (el.src = 'tiny-colour')],
-  ['catalog answers 404', `<cv-classify src="tiny-colour" catalog="/__faults/404/catalog.json" source="#m"></cv-classify>`, ['catalog-invalid', 'model-fetch'], /catalog/i, (el) => (el.catalog = TINY_CATALOG)],
+  ['catalog answers 404', `<cv-classify src="tiny-colour" catalog="/__faults/404/catalog.json" source="#m"></cv-classify>`, 'model-fetch', /404/, (el) => (el.catalog = TINY_CATALOG)],
   ['catalog is not JSON', `<cv-classify src="tiny-colour" catalog="/__faults/not-json/catalog.json" source="#m"></cv-classify>`, 'catalog-invalid', /catalog|JSON/i, (el) => (el.catalog = TINY_CATALOG)],
-  ['catalog is JSON but no catalog', `<cv-classify src="tiny-colour" catalog="/__faults/not-a-catalog/catalog.json" source="#m"></cv-classify>`, ['catalog-invalid', 'model-not-found'], /./, (el) => (el.catalog = TINY_CATALOG)],
+  ['catalog is JSON but no catalog', `<cv-classify src="tiny-colour" catalog="/__faults/not-a-catalog/catalog.json" source="#m"></cv-classify>`, 'catalog-invalid', /catalog/, (el) => (el.catalog = TINY_CATALOG)],
   ['catalog never answers', `<cv-classify src="tiny-colour" catalog="/__faults/hang/catalog.json" source="#m"></cv-classify>`, null, null, (el) => (el.catalog = TINY_CATALOG)],
   ['integrity mismatch', `<cv-classify src="${FIX}/tiny-colour.onnx" integrity="sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" source="#m"></cv-classify>`, 'integrity', /./, (el) => (el.removeAttribute('integrity'), (el.src = 'tiny-colour'))],
   ['source selector is not CSS', `<cv-classify src="tiny-colour" source="##not(a selector"></cv-classify>`, 'source-not-found', /selector/, (el) => (el.source = '#m')],
@@ -59,17 +60,14 @@ async function taintedCanvas(id) {
 const matrixResults = [];
 
 describe('reliability: fault matrix (page side)', () => {
-  before(() => {
+  for (const [name, given, code, shown, fix, setup, stillWorks] of MATRIX) {
     // The tiny catalog unless a case says otherwise.
-    for (const row of MATRIX) if (!row[1].includes('catalog=')) row[1] = row[1].replace('<cv-classify ', `<cv-classify catalog="${TINY_CATALOG}" `);
-  });
-
-  for (const [name, markup, code, shown, fix, setup, stillWorks] of MATRIX) {
+    const markup = given.includes('catalog=') ? given : given.replace('<cv-classify ', `<cv-classify catalog="${TINY_CATALOG}" `);
     it(`${name}: ${code ? [code].flat().join(' or ') : 'no hang'}, message, recovery, no leak`, async () => {
       redCanvas('m');
       if (setup) await setup();
       const el = mount(markup);
-      const row = { name, code: null, shown: '', recovered: false, leaks: 'none' };
+      const row = { name, code: null, shown: '', recovered: false, noLeak: false };
       matrixResults.push(row);
       if (code) {
         const err = await nextError(el, 20000);
@@ -88,7 +86,11 @@ describe('reliability: fault matrix (page side)', () => {
       await sleep(100);
       expect(await shownError(el)).to.equal('');
       el.remove();
+      // A request that never answered is cut now: the load waiting on it fails, and must release what it held.
+      // (Chromium retries a GET whose connection closed before any answer, so cut until it gives up.)
+      if (!code) await waitFor(async () => (await fetch('/__faults/release-hangs'), Object.keys(InferenceClient.openSessions()).length === 0), 'the hung load to fail and let go', 20000);
       await expectNoLeaks();
+      row.noLeak = true;
     });
   }
 
