@@ -1,5 +1,6 @@
-import { copyFileSync, createReadStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { Readable } from 'node:stream';
 
 import { defaultReporter } from '@web/test-runner';
 import { playwrightLauncher } from '@web/test-runner-playwright';
@@ -8,6 +9,7 @@ import { CHROMIUM_FLAGS, fakeCameraVideo, findChromium } from './scripts/chromiu
 import { faultRoutes } from './scripts/fault-routes.mjs';
 import { ISOLATION_HEADERS } from './scripts/headers.mjs';
 import { referenceRun } from './scripts/reference.mjs';
+import { reactBundleMiddleware } from './scripts/react-bundle.mjs';
 
 mkdirSync('tests/.fixtures', { recursive: true });
 // Real photos the tests load as sources, served from tests/.fixtures/: skimage's astronaut (NASA's
@@ -80,6 +82,7 @@ export default {
       isolate();
     },
     faultRoutes,
+    reactBundleMiddleware(),
     // Debian's Fashion-MNIST (gzip idx files), for the trained networks' accuracy tests.
     async (ctx, next) => {
       const m = /^\/datasets\/fashion-mnist\/([a-z0-9-]+\.gz)$/.exec(ctx.path);
@@ -87,10 +90,30 @@ export default {
       ctx.type = 'application/gzip';
       ctx.body = createReadStream(`/usr/share/datasets/fashion-mnist/${m[1]}`);
     },
-    // The runtimes' own files are served as they are: the dev server's module transforms would try to
-    // resolve Node-only branches inside them (onnxruntime's `import("module")`) and break them.
+    // A fixture model served slowly (/slow/<name>.onnx: 8 pieces, 250 ms apart, never cached), so a
+    // test can watch the download progress bar move.
     async (ctx, next) => {
-      if (!/^\/dist\/(ort|mediapipe)\//.test(ctx.path) || ctx.path.includes('..')) return next();
+      const m = /^\/slow\/([a-z0-9-]+\.onnx)$/.exec(ctx.path);
+      if (!m || !existsSync(`tests/fixtures/${m[1]}`)) return next();
+      const bytes = readFileSync(`tests/fixtures/${m[1]}`);
+      const piece = Math.ceil(bytes.length / 8);
+      ctx.type = 'application/octet-stream';
+      ctx.set('Cache-Control', 'no-store');
+      ctx.length = bytes.length;
+      ctx.body = Readable.from(
+        (async function* () {
+          for (let at = 0; at < bytes.length; at += piece) {
+            if (at) await new Promise((r) => setTimeout(r, 250));
+            yield bytes.subarray(at, at + piece);
+          }
+        })(),
+      );
+    },
+    // The runtimes' own files are served as they are: the dev server's module transforms would try to
+    // resolve Node-only branches inside them (onnxruntime's `import("module")`) and break them. dist/wasm/
+    // is what the package ships; onnxruntime-web's dist/ is what the fashion test drives directly.
+    async (ctx, next) => {
+      if (!/^\/(dist\/wasm|node_modules\/onnxruntime-web\/dist)\//.test(ctx.path) || ctx.path.includes('..')) return next();
       const file = ctx.path.slice(1);
       if (!existsSync(file)) return next();
       ctx.type = file.endsWith('.wasm') ? 'application/wasm' : file.endsWith('js') ? 'text/javascript' : 'application/octet-stream';

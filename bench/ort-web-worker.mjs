@@ -3,7 +3,7 @@
 // onnxruntime-node comparison. Posted {models:[{url, name}], threads, runs, warmup}; answers per model.
 self.onmessage = async ({ data }) => {
   try {
-    const base = new URL('/dist/ort/', self.location.href).href;
+    const base = new URL('/node_modules/onnxruntime-web/dist/', self.location.href).href;
     const ort = await import(`${base}ort.wasm.min.mjs`);
     ort.env.wasm.wasmPaths = base;
     ort.env.wasm.numThreads = data.threads;

@@ -197,8 +197,8 @@ async function runElement() {
 async function runMediaPipe() {
   const t0 = performance.now();
   out.createdAt = t0;
-  const vision = await import('/dist/mediapipe/vision_bundle.mjs');
-  const fileset = await vision.FilesetResolver.forVisionTasks(new URL('/dist/mediapipe/wasm', location.href).href);
+  const vision = await import('/node_modules/@mediapipe/tasks-vision/vision_bundle.mjs');
+  const fileset = await vision.FilesetResolver.forVisionTasks(new URL('/node_modules/@mediapipe/tasks-vision/wasm', location.href).href);
   const base = { baseOptions: { modelAssetPath: cfg.model, delegate: 'CPU' }, runningMode: 'VIDEO' };
   const task =
     cfg.task === 'segment'

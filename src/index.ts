@@ -2,6 +2,8 @@ export { CvClassify } from './elements/cv-classify/cv-classify.js';
 export { CvSegment } from './elements/cv-segment/cv-segment.js';
 export { CvGenerate } from './elements/cv-generate/cv-generate.js';
 export { CvElement } from './elements/cv-element.js';
+export type { CvStats } from './elements/cv-element.js';
+export { setAssetBase } from './asset-base.js';
 export type { ClassifyOutput, TrainResult } from './elements/cv-classify/cv-classify.component.js';
 export type { SegmentOutput } from './elements/cv-segment/cv-segment.component.js';
 export type { GenerateOutput } from './elements/cv-generate/cv-generate.component.js';
@@ -15,4 +17,8 @@ export type { Catalog, CatalogEntry, Precision } from './models/catalog.js';
 export type { Label } from './tasks/classify/labels.js';
 export type { HeadFile } from './tasks/learn/head.js';
 export { InferenceClient } from './worker/worker-client.js';
+export { setStrings, stringsFor, DEFAULT_STRINGS, type CvStrings } from './i18n/strings.js';
+export type { RecordOptions } from './controllers/recorder-controller.js';
 export { liveCameraStreams } from './camera/camera-hub.js';
+// Per-tag attribute, property and event types (CvSegmentEventMap …), generated from custom-elements.json.
+export type * from './frameworks/elements.generated.js';

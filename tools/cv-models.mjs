@@ -32,7 +32,7 @@ export async function run(argv) {
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href || process.argv[1]?.endsWith('cv-models')) {
   run(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => {
-    process.stderr.write(`cv-models: ${err.message}\n`);
+    process.stderr.write(`cv-models ${process.argv[2]}: ${err.message}\n`);
     process.exitCode = 1;
   });
 }

@@ -46,6 +46,47 @@ export const baseStyles = css`
     background: var(--cv-error-background, rgba(160, 20, 20, 0.85));
     border-radius: 6px;
   }
+  .progress {
+    position: absolute;
+    left: 8px;
+    right: 8px;
+    top: 8px;
+    height: 6px;
+    border-radius: 3px;
+    background: rgba(255, 255, 255, 0.25);
+    overflow: hidden;
+  }
+  .progress-fill {
+    height: 100%;
+    background: var(--cv-progress-color, #4ea1ff);
+    transition: width 0.2s linear;
+  }
+  .progress-fill.indeterminate {
+    opacity: 0.5;
+  }
+  .hud {
+    position: absolute;
+    top: 8px;
+    right: 8px;
+    padding: 2px 6px;
+    border-radius: 4px;
+    background: rgba(0, 0, 0, 0.55);
+    font: 12px/1.3 ui-monospace, monospace;
+    font-variant-numeric: tabular-nums;
+    pointer-events: none;
+  }
+  .progress:not([hidden]) ~ .hud {
+    top: 20px;
+  }
+  @media (prefers-reduced-motion: reduce) {
+    .progress-fill {
+      transition: none;
+    }
+  }
+  button:focus-visible {
+    outline: 3px solid var(--cv-focus-color, #4ea1ff);
+    outline-offset: 2px;
+  }
   .sr-only {
     position: absolute;
     width: 1px;

@@ -6,11 +6,15 @@ import { FaultState } from '../controllers/fault-state.js';
 import { toCvError as toCodedError } from '../errors.js';
 import { closeBitmap, own } from '../page/resources.js';
 import { FrameLoopController, type FrameTick } from '../controllers/frame-loop-controller.js';
+import { HudController } from '../controllers/hud-controller.js';
+import { ProgressController } from '../controllers/progress-controller.js';
+import { RecorderController, type RecordLayer, type RecordOptions } from '../controllers/recorder-controller.js';
+import { StringsController } from '../controllers/strings-controller.js';
 import { CvError, toCvError, type CvErrorDetail } from '../events/cv-error.js';
 import type { CvProgressDetail } from '../events/cv-progress.js';
 import type { CvReadyDetail } from '../events/cv-ready.js';
 import type { CvResultBase } from '../events/cv-result.js';
-import { loadCatalog, parseIntegrity, resolveModel, type CatalogEntry, type Precision, DEFAULT_CATALOG_URL } from '../models/catalog.js';
+import { loadCatalog, modelFileUrl, parseIntegrity, resolveModel, type CatalogEntry, type Precision } from '../models/catalog.js';
 import { resolveBackend, type BackendChoice } from '../runtime/select-backend.js';
 import type { BackendName, EngineName } from '../runtime/types.js';
 import type { LoadSpec, PipelineRequest, PipelineResult } from '../worker/protocol.js';
@@ -32,6 +36,16 @@ export interface LoadedModels {
   client: InferenceClient;
 }
 
+/** What `element.stats` holds (see there). */
+export interface CvStats {
+  fps: number;
+  latencyMs: number;
+  inferenceMs: number;
+  dropped: number;
+  frames: number;
+  phases: { grabMs: number; toWorkerMs: number; waitMs: number; runMs: number; pipelineMs: number; resizeMs: number; compositeMs: number; backMs: number; paintMs: number };
+}
+
 const BACKENDS = ['auto', 'wasm', 'webgpu', 'mediapipe'] as const;
 const PRECISIONS = ['', 'int8', 'fp16', 'fp32'] as const;
 
@@ -40,15 +54,24 @@ const PRECISIONS = ['', 'int8', 'fp16', 'fp32'] as const;
  * loading with stale-load checks, the frame loop, events and the overlay stage. A task element says
  * which models it needs, what request to send per frame, and how to paint the result.
  *
- * @event cv-progress - model bytes arriving: `{loaded, total, model}`
- * @event cv-ready - models loaded: `{model, backend, threads, loadMs, precision, fromCache}`
- * @event cv-result - a frame's result: `{frame, timestamp, latencyMs, inferenceMs, …task result}`
- * @event cv-error - a fault, with `{code, message}`; the element keeps its last good state and recovers
+ * @event {CvProgressEvent} cv-progress - model bytes arriving: `{loaded, total, model}`
+ * @event {CvReadyEvent} cv-ready - models loaded: `{model, backend, threads, loadMs, precision, fromCache, timings}`
+ * @event {CvResultEvent} cv-result - a frame's result: `{frame, timestamp, latencyMs, inferenceMs, …task result}`
+ * @event {CvErrorEvent} cv-error - a fault, with `{code, message}`; the element keeps its last good state and recovers
  * @csspart stage - the box holding the view and the overlays
  * @csspart video - the live camera video
  * @csspart view - the copy of a `source` image or canvas
  * @csspart overlay - the canvas the result is drawn on
  * @csspart error - the message shown for the last fault
+ * @csspart progress - the model download bar (role=progressbar), shown while models download, fed by `cv-progress`
+ * @csspart hud - with `hud`, the fps and latency readout
+ * @attr hud - show an fps and latency readout over the view (from `element.stats`, a few times a second)
+ * @cssprop --cv-progress-color - colour of the download bar
+ * @cssprop --cv-focus-color - outline of a focused control (the learn buttons)
+ * @cssprop --cv-color - text colour of the messages drawn over the view (`#fff`)
+ * @cssprop --cv-background - background of the stage before the first frame and around letterboxed frames (`#111`)
+ * @cssprop --cv-radius - corner radius of the stage (`8px`)
+ * @cssprop --cv-error-background - background of the fault message (a translucent red)
  */
 export abstract class CvElement<R extends PipelineResult = PipelineResult, Public extends object = object> extends LitElement {
   static override styles: CSSResultGroup = baseStyles;
@@ -65,6 +88,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     integrity: { type: String },
     precision: { type: String },
     catalog: { type: String },
+    hud: { type: Boolean, reflect: true },
     errorMessage: { state: true },
   };
 
@@ -74,11 +98,13 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
   declare backend: BackendChoice;
   /** CSS selector of an `<img>`, `<video>` or `<canvas>` to read instead of the camera. */
   declare source: string;
+  /** Which camera to ask for: `user` (front, the default) or `environment` (back). */
   declare facing: 'user' | 'environment';
   /** Camera resolution asked for, `640x480` by default. */
   declare resolution: string;
   /** Show the view as in a mirror (labels stay readable). */
   declare mirrored: boolean;
+  /** Stop sending frames to the model; the camera keeps running and the last overlay stays. */
   declare paused: boolean;
   /** Upper bound on frames sent to the model per second; 0 = every frame the model can take. */
   declare maxFps: number;
@@ -88,6 +114,8 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
   declare precision: Precision | '';
   /** URL of a models catalog.json; the package's own by default. */
   declare catalog: string;
+  /** Show the fps and latency readout (`part="hud"`). */
+  declare hud: boolean;
   protected declare errorMessage: string;
 
   /** The latest result, as in the last `cv-result`. */
@@ -98,7 +126,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
    * waiting there behind other work, the model runtime, pre/post-processing, compositing, the trip back,
    * and painting on the page.
    */
-  readonly stats = {
+  readonly stats: CvStats = {
     fps: 0,
     latencyMs: 0,
     inferenceMs: 0,
@@ -109,6 +137,14 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
 
   protected models: LoadedModels | null = null;
   protected readonly loop: FrameLoopController;
+  /** The built-in strings for this element's language (see `setStrings`). */
+  protected readonly i18n = new StringsController(this);
+  protected readonly progress = new ProgressController(this);
+  protected readonly hudReadout = new HudController(this, () => this.i18n.t);
+  private readonly recorder = new RecorderController(this, {
+    size: () => (this.sourceEl && !this.stopped ? this.frameSize : { width: 0, height: 0 }),
+    layers: () => this.recordLayers(),
+  });
   protected frameSize = { width: 0, height: 0 };
   private loadToken = 0;
   private sourceToken = 0;
@@ -116,6 +152,10 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
   protected readonly attrs = new AttributeGuard({ localName: this.localName, reportFault: (err, key) => (err ? this.fail(err, key) : this.clearFault(key)) });
   private readonly camera: CameraController;
   private readonly faults = new FaultState();
+  /** The code of the fault shown now ('' for none): the message is translated by it. */
+  private get errorCode(): string {
+    return this.faults.shown?.code ?? '';
+  }
   private sourceEl: HTMLImageElement | HTMLVideoElement | HTMLCanvasElement | null = null;
   private stopped = false;
   private frameCount = 0;
@@ -141,6 +181,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     this.integrity = '';
     this.precision = '';
     this.catalog = '';
+    this.hud = false;
     this.errorMessage = '';
     this.loop = new FrameLoopController(this, {
       onFrame: (tick) => this.processFrame(tick),
@@ -223,6 +264,50 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     return canvas.convertToBlob({ type: 'image/png' });
   }
 
+  /**
+   * Starts recording what the element shows (the video or source with the overlay and, for
+   * `<cv-segment>`, the effect) as WebM. Rejects with `not-supported` where the browser has no
+   * MediaRecorder or canvas captureStream, and `not-ready` before the first frame or after `stop()`.
+   * Recording ends when the element is removed.
+   */
+  async record(options?: RecordOptions): Promise<void> {
+    try {
+      this.recorder.start(options);
+    } catch (e) {
+      throw this.methodError(e);
+    }
+  }
+
+  /** Stops recording and resolves with the WebM Blob; `not-ready` when nothing is being recorded. */
+  async stopRecording(): Promise<Blob> {
+    return this.recorder.stop().catch((e) => {
+      throw this.methodError(e);
+    });
+  }
+
+  /** Whether `record()` is running. */
+  get recording(): boolean {
+    return this.recorder.recording;
+  }
+
+  /** What a recording draws each frame, bottom first: the source, then every canvas shown over it. */
+  protected recordLayers(): RecordLayer[] {
+    const el = this.sourceEl;
+    if (!el) return [];
+    const layers: RecordLayer[] = [{ image: el, flip: this.mirrored }];
+    for (const c of this.renderRoot.querySelectorAll<HTMLCanvasElement>('canvas:not([part~="view"])')) {
+      if (!c.hidden && c.width) layers.push({ image: c, flip: this.mirrored && !c.matches('[part~="overlay"]') });
+    }
+    return layers;
+  }
+
+  /** A public method's fault: `cv-error` fires for listeners, the caller gets the rejection. */
+  private methodError(e: unknown): CvError {
+    const err = toCvError(e, 'not-ready');
+    this.emit<CvErrorDetail>('cv-error', { code: err.code, message: err.message });
+    return err;
+  }
+
   /** What a snapshot stacks, bottom first. */
   protected async snapshotLayers(): Promise<CanvasImageSource[]> {
     const layers: CanvasImageSource[] = [this.sourceEl!];
@@ -273,7 +358,8 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
         <canvas part="view" ?hidden=${!this.source}></canvas>
         ${this.renderExtras()}
         <canvas part="overlay" class="overlay"></canvas>
-        <div part="error" class="error" role="alert" ?hidden=${!this.errorMessage}>${this.errorMessage}</div>
+        ${this.progress.render(this.i18n.t)} ${this.hudReadout.render()}
+        <div part="error" class="error" role="alert" ?hidden=${!this.errorMessage}>${this.errorMessage && this.i18n.t.error(this.errorCode, this.errorMessage)}</div>
       </div>
       ${this.renderControls()}
     `;
@@ -281,14 +367,9 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
 
   // ---- models ----------------------------------------------------------------------------------
 
-  /** The catalog's absolute URL: a relative `catalog` attribute is relative to the page, like any URL in HTML. */
-  private catalogUrl(): string {
-    return this.catalog ? new URL(this.catalog, document.baseURI).href : DEFAULT_CATALOG_URL;
-  }
-
   /** Resolves a catalog name or URL into what the worker needs. */
   protected async loadSpecFor(src: string, backend: BackendName): Promise<{ spec: LoadSpec; entry: CatalogEntry | null; precision: Precision | null }> {
-    const resolved = await resolveModel(src, backend, { catalogUrl: this.catalogUrl(), precision: this.validPrecision(), integrity: this.integrity || null });
+    const resolved = await resolveModel(src, backend, { catalogUrl: this.catalog, precision: this.validPrecision(), integrity: this.integrity || null });
     const entry = resolved.entry;
     const range = (entry?.outputs?.[0] as { range?: [number, number] } | undefined)?.range;
     return {
@@ -304,13 +385,12 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       const spec: LoadSpec = { url: new URL(src, document.baseURI).href, sha256: parseIntegrity(this.integrity || null), input: null, labels: null, format: 'tflite', task };
       return { spec, entry: null, precision: null };
     }
-    const catalogUrl = this.catalogUrl();
-    const { entry } = await resolveModel(src, 'wasm', { catalogUrl, precision: this.validPrecision(), integrity: this.integrity || null });
+    const { entry } = await resolveModel(src, 'wasm', { catalogUrl: this.catalog, precision: this.validPrecision(), integrity: this.integrity || null });
     if (!entry?.mediapipe) {
       throw new CvError('backend-unavailable', `Model "${src}" has no MediaPipe (.tflite) file in the catalog; backend="mediapipe" cannot run it`);
     }
     const spec: LoadSpec = {
-      url: new URL(entry.mediapipe.file, new URL(catalogUrl, document.baseURI)).href,
+      url: modelFileUrl(entry.mediapipe.file, this.catalog),
       sha256: parseIntegrity(this.integrity || null) ?? entry.mediapipe.sha256,
       input: entry.input ?? null,
       labels: entry.labels ?? null,
@@ -328,7 +408,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
         out.push(need);
         continue;
       }
-      const catalog = await loadCatalog(this.catalogUrl());
+      const catalog = await loadCatalog(this.catalog);
       const parts = catalog.models[need.src]?.parts;
       if (parts) for (const [role, name] of Object.entries(parts)) out.push({ role, src: name });
       else out.push(need);

@@ -1,3 +1,5 @@
+import { assetUrl } from '../asset-base.js';
+import { BUNDLED_CATALOG, MODEL_FILES } from '../bundled-catalog.js';
 import { CvError } from '../errors.js';
 import { gpuHasF16 } from '../runtime/select-backend.js';
 import type { ImageInputSpec } from '../tasks/shared/tensor-spec.js';
@@ -42,36 +44,47 @@ export interface ResolvedModel {
   entry: CatalogEntry | null;
 }
 
-/** The catalog that ships with the package, found next to the module, never on a CDN. */
-export const DEFAULT_CATALOG_URL = new URL('../models/catalog.json', import.meta.url).href;
-
 const catalogs = new Map<string, Promise<Catalog>>();
 
-export function loadCatalog(url = DEFAULT_CATALOG_URL): Promise<Catalog> {
-  let p = catalogs.get(url);
+/**
+ * A catalog: `url` names a catalog.json to fetch; without one, the package's own, which is built into the
+ * module (no request) with its model files found through literal URLs (see src/bundled-catalog.ts).
+ */
+export function loadCatalog(url?: string): Promise<Catalog> {
+  if (!url) return Promise.resolve(BUNDLED_CATALOG);
+  const href = new URL(url, document.baseURI).href;
+  let p = catalogs.get(href);
   if (!p) {
-    p = fetch(url)
+    p = fetch(href)
       .catch((e: Error) => {
-        throw new CvError('model-fetch', `Model catalog ${url} could not be fetched: ${e.message}`);
+        throw new CvError('model-fetch', `Model catalog ${href} could not be fetched: ${e.message}`);
       })
       .then(async (res) => {
-        if (!res.ok) throw new CvError('model-fetch', `Model catalog ${url} answered HTTP ${res.status}`);
+        if (!res.ok) throw new CvError('model-fetch', `Model catalog ${href} answered HTTP ${res.status}`);
         let json: unknown;
         try {
           json = await res.json();
         } catch (e) {
-          throw new CvError('catalog-invalid', `Model catalog ${url} is not JSON: ${(e as Error).message}`);
+          throw new CvError('catalog-invalid', `Model catalog ${href} is not JSON: ${(e as Error).message}`);
         }
         const models = (json as { models?: unknown } | null)?.models;
         if (!models || typeof models !== 'object' || Array.isArray(models)) {
-          throw new CvError('catalog-invalid', `Model catalog ${url} has no "models" object: it is not a cv-elements catalog`);
+          throw new CvError('catalog-invalid', `Model catalog ${href} has no "models" object: it is not a cv-elements catalog`);
         }
         return json as Catalog;
       });
-    p.catch(() => catalogs.delete(url));
-    catalogs.set(url, p);
+    p.catch(() => catalogs.delete(href));
+    catalogs.set(href, p);
   }
   return p;
+}
+
+/** Where a catalog's model file is: next to a fetched catalog, or, for the package's own, its bundled URL (or the asset base). */
+export function modelFileUrl(file: string, catalogUrl?: string): string {
+  if (catalogUrl) return new URL(file, new URL(catalogUrl, document.baseURI)).href;
+  const local = MODEL_FILES[file];
+  if (!local) throw Object.assign(new Error(`The package ships no model file "${file}"`), { code: 'model-not-found' });
+  return assetUrl(file, local);
 }
 
 /** int8 for WASM (QLinear kernels), fp16 for WebGPU, fp32 otherwise or when the wanted one is missing. */
@@ -111,7 +124,7 @@ export async function resolveModel(
   if (isModelUrl(src)) {
     return { name: src, url: new URL(src, document.baseURI).href, sha256: parseIntegrity(opts.integrity), precision: null, entry: null };
   }
-  const catalogUrl = opts.catalogUrl || DEFAULT_CATALOG_URL;
+  const catalogUrl = opts.catalogUrl || undefined;
   const catalog = await loadCatalog(catalogUrl);
   // Own entries only: "constructor" or "__proto__" are names no catalog holds.
   const entry = Object.hasOwn(catalog.models, src) ? catalog.models[src] : undefined;
@@ -125,7 +138,7 @@ export async function resolveModel(
   const variant = entry.variants[precision]!;
   return {
     name: src,
-    url: new URL(variant.file, catalogUrl).href,
+    url: modelFileUrl(variant.file, catalogUrl),
     sha256: parseIntegrity(opts.integrity) ?? variant.sha256,
     precision,
     entry,

@@ -4,7 +4,12 @@ import type { Label } from '../tasks/classify/labels.js';
  * Draws labels (and their boxes) on a 2D canvas the size of the frame. With `mirrored`, boxes are
  * flipped to match the mirrored video while the text stays readable.
  */
-export function drawLabels(canvas: HTMLCanvasElement, labels: Label[], mirrored: boolean): void {
+export function drawLabels(
+  canvas: HTMLCanvasElement,
+  labels: Label[],
+  mirrored: boolean,
+  format: (label: string, percent: number) => string = (label, percent) => `${label} ${percent}%`,
+): void {
   const ctx = canvas.getContext('2d')!;
   const { width, height } = canvas;
   ctx.clearRect(0, 0, width, height);
@@ -27,7 +32,7 @@ export function drawLabels(canvas: HTMLCanvasElement, labels: Label[], mirrored:
     ctx.fillStyle = '#fff';
     ctx.fillText(text, x + font * 0.3, y + font * 0.2);
   };
-  const fmt = (l: Label) => `${l.label} ${(l.score * 100).toFixed(0)}%`;
+  const fmt = (l: Label) => format(l.label, Math.round(l.score * 100));
   for (const group of boxed.values()) {
     const b = group[0]!.box!;
     const x = mirrored ? width - b.x - b.width : b.x;

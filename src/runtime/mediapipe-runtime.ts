@@ -1,12 +1,13 @@
-import type * as Mp from '@mediapipe/tasks-vision';
+import { FaceDetector, ImageSegmenter } from '@mediapipe/tasks-vision';
+import { runtimeFile } from './runtime-files.js';
 import type { Rect } from '../tasks/shared/geometry.js';
 
 /**
  * MediaPipe Tasks (tasks-vision 0.10.35) as the second engine, inside the inference worker.
  *
- * Everything is loaded from the package's own files copied next to our module (`dist/mediapipe/`):
- * `vision_bundle.mjs` and the module flavour of the wasm glue (`vision_wasm_module_internal.js`, which a module
- * worker can `import()`; the classic glue needs `importScripts`). Models are handed over as bytes
+ * Its JavaScript (`vision_bundle.mjs`) is bundled into the worker; the module flavour of the wasm glue
+ * (`vision_wasm_module_internal.js`, which a module worker can `import()`; the classic glue needs `importScripts`)
+ * and its wasm come from the package's own files (runtime-files.ts). Models are handed over as bytes
  * (`modelAssetBuffer`), so tasks-vision itself fetches nothing but its wasm.
  *
  * Privacy (checked in 0.10.35): the bundle's only `fetch(` calls load `modelAssetPath` and `initializeGraph`
@@ -42,14 +43,14 @@ function nextTimestamp(): number {
   return lastTimestamp;
 }
 
-export async function createMediapipeRuntime(base: string): Promise<MediapipeRuntime> {
-  const mp = (await import(/* @vite-ignore */ new URL('vision_bundle.mjs', base).href)) as typeof Mp;
-  const fileset = await mp.FilesetResolver.forVisionTasks(new URL('wasm', base).href.replace(/\/$/, ''), true);
+export async function createMediapipeRuntime(assetBase: string | null): Promise<MediapipeRuntime> {
+  // An explicit fileset rather than FilesetResolver's folder: a folder is invisible to bundlers.
+  const fileset = { wasmLoaderPath: runtimeFile('mediapipeGlue', assetBase), wasmBinaryPath: runtimeFile('mediapipeBinary', assetBase) };
   const baseOptions = (model: Uint8Array) => ({ modelAssetBuffer: model, delegate: 'CPU' as const });
   // Every task instantiates its own wasm module from the glue's global `ModuleFactory`, and clears that global
   // afterwards. A module worker's `import()` of the glue runs it only once, so a second task would find no
   // factory: keep the glue's export and put it back before each task is created.
-  const glue = (await import(/* @vite-ignore */ fileset.wasmLoaderPath)) as { default?: unknown };
+  const glue = (await import(/* @vite-ignore */ /* webpackIgnore: true */ fileset.wasmLoaderPath)) as { default?: unknown };
   const scope = self as unknown as { ModuleFactory?: unknown };
   // Creations are serialised so one task's clean-up cannot pull the factory from under another's start.
   let creating: Promise<unknown> = Promise.resolve();
@@ -64,7 +65,7 @@ export async function createMediapipeRuntime(base: string): Promise<MediapipeRun
 
   return {
     async createSegmenter(model) {
-      const task = await withFactory(() => mp.ImageSegmenter.createFromOptions(fileset, {
+      const task = await withFactory(() => ImageSegmenter.createFromOptions(fileset, {
         baseOptions: baseOptions(model),
         runningMode: 'VIDEO',
         outputConfidenceMasks: true,
@@ -89,7 +90,7 @@ export async function createMediapipeRuntime(base: string): Promise<MediapipeRun
       };
     },
     async createFaceDetector(model) {
-      const task = await withFactory(() => mp.FaceDetector.createFromOptions(fileset, { baseOptions: baseOptions(model), runningMode: 'VIDEO' }));
+      const task = await withFactory(() => FaceDetector.createFromOptions(fileset, { baseOptions: baseOptions(model), runningMode: 'VIDEO' }));
       return {
         detect(frame) {
           const r = task.detectForVideo(frame, nextTimestamp());

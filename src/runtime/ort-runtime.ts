@@ -1,14 +1,15 @@
 import type * as Ort from 'onnxruntime-web';
+import { runtimeFile } from './runtime-files.js';
 import type { BackendName, InferenceRuntime, InferenceSession, Tensor } from './types.js';
 
 /**
- * onnxruntime-web behind the runtime interface. The plain wasm build (≈14 MB) serves WASM; the JSEP
- * build (≈28 MB, WebGPU + WASM kernels) is loaded only for WebGPU. Both are copied next to our module
- * by the build and found from `base`, never from a CDN.
+ * onnxruntime-web behind the runtime interface. Its JavaScript is bundled into the worker (the builds that
+ * leave the wasm outside: the `onnxruntime-web-use-extern-wasm` condition); the plain build (14 MB of wasm)
+ * serves WASM, the WebGPU build (its asyncify wasm, 26 MB) only WebGPU. The glue and wasm come from the
+ * package's own files (runtime-files.ts) or the page's asset base, never from a CDN.
  */
-export async function createOrtRuntime(backend: BackendName, base: string, maxThreads: number): Promise<InferenceRuntime> {
-  const file = backend === 'webgpu' ? 'ort.webgpu.min.mjs' : 'ort.wasm.min.mjs';
-  const ort = (await import(/* @vite-ignore */ new URL(file, base).href)) as typeof Ort;
+export async function createOrtRuntime(backend: BackendName, assetBase: string | null, maxThreads: number): Promise<InferenceRuntime> {
+  const ort = (backend === 'webgpu' ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm')) as typeof Ort;
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   const cores = (globalThis.navigator?.hardwareConcurrency as number | undefined) ?? 2;
   const threads = isolated ? Math.max(1, Math.min(maxThreads, cores)) : 1;
@@ -18,7 +19,10 @@ export async function createOrtRuntime(backend: BackendName, base: string, maxTh
         'Serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp.',
     );
   }
-  ort.env.wasm.wasmPaths = base;
+  ort.env.wasm.wasmPaths =
+    backend === 'webgpu'
+      ? { mjs: runtimeFile('ortWebgpuGlue', assetBase), wasm: runtimeFile('ortWebgpuBinary', assetBase) }
+      : { mjs: runtimeFile('ortWasmGlue', assetBase), wasm: runtimeFile('ortWasmBinary', assetBase) };
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.proxy = false; // we are already off the main thread
   ort.env.logLevel = 'error';

@@ -43,22 +43,22 @@ type Entry =
   | { kind: 'detect'; task: Promise<MediapipeFaceDetector>; info?: ModelInfo };
 
 let engine: EngineName | undefined;
-let ortConfig: { base: string; maxThreads: number } | undefined;
+let ortConfig: { assetBase: string | null; maxThreads: number } | undefined;
 let runtime: Promise<InferenceRuntime> | undefined;
-let mediapipeBase = '';
+let assetBase: string | null = null;
 let mediapipe: Promise<MediapipeRuntime> | undefined;
 const sessions = new Map<string, Entry>();
 
 /** onnxruntime-web: created at init for the ONNX engines; in a MediaPipe worker only when an ONNX model is loaded. */
 function ortRuntime(): Promise<InferenceRuntime> {
   if (!ortConfig || !engine) throw new Error('worker used before init');
-  runtime ??= createOrtRuntime(engine === 'webgpu' ? 'webgpu' : 'wasm', ortConfig.base, ortConfig.maxThreads);
+  runtime ??= createOrtRuntime(engine === 'webgpu' ? 'webgpu' : 'wasm', ortConfig.assetBase, ortConfig.maxThreads);
   return runtime;
 }
 
 function mediapipeRuntime(): Promise<MediapipeRuntime> {
   if (engine !== 'mediapipe') throw new PipelineError('backend-unavailable', 'MediaPipe models load only in the MediaPipe worker');
-  mediapipe ??= createMediapipeRuntime(mediapipeBase).catch((e) => {
+  mediapipe ??= createMediapipeRuntime(assetBase).catch((e) => {
     mediapipe = undefined;
     throw Object.assign(new Error(`MediaPipe Tasks could not start: ${(e as Error).message}`), { code: 'backend-unavailable' });
   });
@@ -184,8 +184,8 @@ async function handle(msg: ToWorker): Promise<void> {
   switch (msg.type) {
     case 'init':
       engine = msg.backend;
-      ortConfig = { base: msg.ortBase, maxThreads: msg.maxThreads };
-      mediapipeBase = msg.mediapipeBase;
+      assetBase = msg.assetBase;
+      ortConfig = { assetBase, maxThreads: msg.maxThreads };
       if (engine !== 'mediapipe') ortRuntime().catch(() => {}); // reported on the first load
       return;
     case 'load': {

@@ -76,7 +76,7 @@ export type LearnOp =
   | { op: 'close'; head: string };
 
 export type ToWorker =
-  | { type: 'init'; backend: EngineName; ortBase: string; mediapipeBase: string; maxThreads: number }
+  | { type: 'init'; backend: EngineName; assetBase: string | null; maxThreads: number }
   | { type: 'load'; id: number; key: string; spec: LoadSpec }
   | { type: 'release'; key: string }
   | { type: 'run'; id: number; request: PipelineRequest; frame: ImageBitmap | VideoFrame }

@@ -1,3 +1,4 @@
+import { assetBase } from '../asset-base.js';
 import { CvError } from '../events/cv-error.js';
 import { probe } from '../page/resources.js';
 import { workerScriptUrl } from '../page/trusted-types.js';
@@ -69,7 +70,7 @@ export class InferenceClient {
       this.pending.clear();
     };
     const maxThreads = Math.min(4, navigator.hardwareConcurrency || 2);
-    this.post({ type: 'init', backend, ortBase: new URL('./ort/', import.meta.url).href, mediapipeBase: new URL('./mediapipe/', import.meta.url).href, maxThreads });
+    this.post({ type: 'init', backend, assetBase: assetBase(), maxThreads });
   }
 
   private post(msg: ToWorker, transfer: Transferable[] = []) {

@@ -47,8 +47,8 @@ async function accuracy(ort, file, spec) {
 describe('fashion-cnn (trained here)', () => {
   it('is ≥ 92 % accurate on all 10,000 test images in fp32, and int8 stays within 0.5 points', async () => {
     const entry = catalog.models['fashion-cnn'];
-    const ort = await import('/dist/ort/ort.wasm.min.mjs');
-    ort.env.wasm.wasmPaths = '/dist/ort/';
+    const ort = await import('/node_modules/onnxruntime-web/dist/ort.wasm.min.mjs');
+    ort.env.wasm.wasmPaths = '/node_modules/onnxruntime-web/dist/';
     ort.env.wasm.numThreads = 2;
     const fp32 = await accuracy(ort, entry.variants.fp32.file, entry.input);
     expect(fp32).to.be.at.least(0.92);

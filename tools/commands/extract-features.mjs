@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import ort from 'onnxruntime-node';
+import { optional } from '../lib/optional.mjs';
 import { extractFeatures, meanPoolNCHW, withOutputs } from '../lib/subgraph.mjs';
 import { loadImage, resizeRGBA, toNHWC, PHOTOS } from '../lib/images.mjs';
 
@@ -34,6 +34,7 @@ const round = (v, digits = 3) => Number(v.toPrecision(digits));
  */
 export async function verifyFeatures(fullBytes, featBytes, tensors, spec, photos = PHOTOS) {
   const opts = { intraOpNumThreads: 1, interOpNumThreads: 1 };
+  const ort = (await optional('onnxruntime-node')).default;
   const full = await ort.InferenceSession.create(withOutputs(fullBytes, tensors), opts);
   const feat = await ort.InferenceSession.create(featBytes, opts);
   const [, H, W] = spec.shape;

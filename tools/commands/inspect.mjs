@@ -1,27 +1,28 @@
 // cv-models inspect MODEL (.onnx | .tflite | model.json) [--json]
 import fs from 'node:fs';
-import pkg from 'onnx-proto';
 import { readTflite } from '../lib/tflite.mjs';
 import { product } from '../lib/emitter.mjs';
-
-const { onnx } = pkg;
+import { loadModel, onnx, num } from '../lib/onnx-io.mjs';
+import { parseTfjsJson } from '../lib/convert-tfjs.mjs';
+import { asModelError } from '../lib/convert.mjs';
 const ONNX_TYPES = Object.fromEntries(Object.entries(onnx.TensorProto.DataType).map(([k, v]) => [v, k.toLowerCase()]));
 const BYTES = { float: 4, float32: 4, float16: 2, int32: 4, int64: 8, uint8: 1, int8: 1, int16: 2, double: 8, bool: 1 };
 
 function inspectOnnx(bytes) {
-  const m = onnx.ModelProto.decode(bytes);
+  const m = loadModel(bytes);
   const g = m.graph;
   const init = new Set(g.initializer.map((t) => t.name));
+  // Inputs may be sequences or maps, or carry no type at all: report what is there.
   const io = (v) => ({
     name: v.name,
-    dtype: ONNX_TYPES[v.type.tensorType.elemType],
-    shape: v.type.tensorType.shape.dim.map((d) => (d.dimParam ? d.dimParam : Number(d.dimValue))),
+    dtype: v.type?.tensorType ? ONNX_TYPES[v.type.tensorType.elemType] : 'non-tensor',
+    shape: (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimParam ? d.dimParam : num(d.dimValue))),
   });
   const ops = {};
   for (const n of g.node) { const k = n.domain ? `${n.domain}.${n.opType}` : n.opType; ops[k] = (ops[k] ?? 0) + 1; }
   let params = 0, paramBytes = 0;
   for (const t of g.initializer) {
-    const n = product(t.dims.map(Number));
+    const n = product(t.dims.map(num));
     params += n;
     paramBytes += n * (BYTES[ONNX_TYPES[t.dataType]] ?? 4);
   }
@@ -42,7 +43,7 @@ function inspectTflite(bytes) {
 }
 
 function inspectTfjs(file) {
-  const j = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const j = parseTfjsJson(fs.readFileSync(file, 'utf8'), file);
   const ops = {};
   let params = 0, paramBytes = 0;
   for (const g of j.weightsManifest ?? []) for (const w of g.weights) {
@@ -59,17 +60,21 @@ function inspectTfjs(file) {
   } else {
     const cfg = (j.modelTopology.model_config ?? j.modelTopology).config;
     for (const l of cfg.layers) ops[l.class_name] = (ops[l.class_name] ?? 0) + 1;
-    inputs = cfg.layers.filter((l) => l.class_name === 'InputLayer').map((l) => ({ name: l.name, dtype: l.config.dtype, shape: (l.config.batch_input_shape ?? l.config.batch_shape).map((d) => d ?? -1) }));
+    inputs = cfg.layers.filter((l) => l.class_name === 'InputLayer').map((l) => ({ name: l.name, dtype: l.config.dtype, shape: (l.config.batch_input_shape ?? l.config.batch_shape ?? []).map((d) => d ?? -1) }));
     outputs = (cfg.output_layers ?? []).map((o) => ({ name: o[0] }));
   }
   return { format: j.format ?? 'tfjs', inputs, outputs, ops, params, paramBytes, fileBytes: fs.statSync(file).size };
 }
 
 export function inspectFile(file) {
-  if (file.endsWith('.json')) return inspectTfjs(file);
+  if (file.endsWith('.json')) return wrap(file, () => inspectTfjs(file));
   const bytes = fs.readFileSync(file);
-  if (bytes.subarray(4, 8).toString() === 'TFL3') return inspectTflite(bytes);
-  return inspectOnnx(bytes);
+  if (bytes.subarray(4, 8).toString() === 'TFL3') return wrap(file, () => inspectTflite(bytes));
+  return wrap(file, () => inspectOnnx(bytes));
+}
+
+function wrap(file, f) {
+  try { return f(); } catch (err) { throw asModelError(err, file); }
 }
 
 export async function main(argv) {

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, normalize } from 'node:path';
 import { taskMetrics, round } from './verify.mjs';
+import { MissingPeerError, optional } from './optional.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -24,7 +25,12 @@ const TYPES = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'a
 
 function ortDist() {
   // The package's exports hide package.json; walk up from its resolved entry to the dist folder.
-  let dir = dirname(require.resolve('onnxruntime-web'));
+  let dir;
+  try {
+    dir = dirname(require.resolve('onnxruntime-web'));
+  } catch {
+    throw new MissingPeerError('onnxruntime-web');
+  }
   while (!existsSync(join(dir, 'ort-wasm-simd-threaded.wasm')) && dir !== dirname(dir)) dir = dirname(dir);
   return dir;
 }
@@ -115,7 +121,7 @@ function decodeOutputs(list) {
  *   latencyRuns?: number, threads?: number, boxFormat?: string, chromium?: string }} o
  */
 export async function verifyBrowser(o) {
-  const { chromium } = await import('playwright-core');
+  const { chromium } = await optional('playwright-core');
   // Pack feeds into one Float32 blob.
   const meta = [];
   let total = 0;

@@ -4,23 +4,98 @@ import path from 'node:path';
 import { Emitter, ConversionError, transposeData } from './emitter.mjs';
 import * as ops from './ops.mjs';
 import { halfToFloat } from './convert-tflite.mjs';
+import { ModelFileError, checkShape, checkStored } from './untrusted.mjs';
+
+const QUANT_BYTES = { uint8: 1, uint16: 2, float16: 2 };
+
+/** Parses and checks model.json's text: the fields the readers use must have the types they expect. */
+export function parseTfjsJson(text, file) {
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new ModelFileError(`${file}: not valid JSON (${err.message})`);
+  }
+  const bad = (what) => { throw new ModelFileError(`${file}: ${what}`); };
+  if (!json || typeof json !== 'object' || Array.isArray(json)) bad('model.json must hold a JSON object');
+  const topo = json.modelTopology;
+  if (!topo || typeof topo !== 'object') bad('"modelTopology" is missing or not an object');
+  if (topo.node !== undefined) {
+    if (!Array.isArray(topo.node)) bad('"modelTopology.node" is not an array');
+    topo.node.forEach((n, i) => {
+      if (!n || typeof n !== 'object' || typeof n.name !== 'string' || typeof n.op !== 'string') bad(`graph node ${i} needs a string "name" and "op"`);
+      if (n.input !== undefined && (!Array.isArray(n.input) || n.input.some((x) => typeof x !== 'string'))) bad(`graph node "${n.name}" has an "input" that is not a list of strings`);
+      if (n.attr !== undefined && (!n.attr || typeof n.attr !== 'object')) bad(`graph node "${n.name}" has an "attr" that is not an object`);
+    });
+  } else {
+    const cfg = (topo.model_config ?? topo)?.config;
+    if (cfg === undefined) bad('"modelTopology" has neither graph "node"s nor a layers "config"');
+    {
+      if (!cfg || typeof cfg !== 'object' || !Array.isArray(cfg.layers)) bad('layers model config has no "layers" list');
+      cfg.layers.forEach((l, i) => {
+        if (!l || typeof l !== 'object' || typeof l.name !== 'string' || typeof l.class_name !== 'string' || !l.config || typeof l.config !== 'object') bad(`layer ${i} needs a string "name", "class_name" and a "config" object`);
+        if (l.inbound_nodes !== undefined && !Array.isArray(l.inbound_nodes)) bad(`layer "${l.name}" has "inbound_nodes" that is not a list`);
+      });
+      if (cfg.output_layers !== undefined && (!Array.isArray(cfg.output_layers) || cfg.output_layers.some((o) => !Array.isArray(o) || typeof o[0] !== 'string'))) bad('"output_layers" is not a list of [name, …] entries');
+    }
+  }
+  const manifest = json.weightsManifest ?? [];
+  if (!Array.isArray(manifest)) bad('"weightsManifest" is not an array');
+  manifest.forEach((g, gi) => {
+    if (!g || typeof g !== 'object' || !Array.isArray(g.paths) || !Array.isArray(g.weights)) bad(`weightsManifest[${gi}] needs "paths" and "weights" arrays`);
+    if (g.paths.some((p) => typeof p !== 'string')) bad(`weightsManifest[${gi}].paths must hold strings`);
+    g.weights.forEach((w, wi) => {
+      if (!w || typeof w !== 'object' || typeof w.name !== 'string') bad(`weightsManifest[${gi}].weights[${wi}] needs a string "name"`);
+      checkShape(w.shape, `${file}: weight "${w.name}"`);
+      const q = w.quantization;
+      if (q !== undefined && q !== null) {
+        if (typeof q !== 'object' || !QUANT_BYTES[q.dtype]) bad(`weight "${w.name}" has unsupported quantization ${JSON.stringify(q?.dtype ?? q)}`);
+        if (q.dtype !== 'float16' && (!Number.isFinite(q.scale) || (q.min !== undefined && !Number.isFinite(q.min)))) bad(`weight "${w.name}" has a non-numeric quantization scale or min`);
+      }
+    });
+  });
+  return json;
+}
+
+/**
+ * Resolves a weight shard's path inside the model's folder. model.json is data from whoever made
+ * the model: a path with "..", an absolute path, a URL or a symlink out of the folder would make
+ * the converter copy any readable file into its output.
+ */
+export function shardPath(dir, p, file) {
+  const bad = (why) => { throw new ModelFileError(`${file}: weight path ${JSON.stringify(p)} ${why}; shards must be files next to model.json`); };
+  if (!p || p.includes('\\') || p.includes('\0') || /^[a-z][a-z0-9+.-]*:/i.test(p) || path.isAbsolute(p)) bad('is not a relative file path');
+  if (p.split('/').some((seg) => seg === '..')) bad('leaves the model folder');
+  const realDir = fs.realpathSync(dir);
+  let real;
+  try {
+    real = fs.realpathSync(path.join(dir, p));
+  } catch (err) {
+    throw new ModelFileError(`${file}: weight shard ${JSON.stringify(p)} cannot be read (${err.code ?? err.message})`);
+  }
+  if (real !== realDir && !real.startsWith(realDir + path.sep)) bad('resolves (through a link) outside the model folder');
+  if (!fs.statSync(real).isFile()) bad('is not a regular file');
+  return real;
+}
 
 /** Reads model.json and its shards; returns {json, weights: Map<name, {data, shape, dtype}>}. */
 export function readTfjsModel(modelJsonPath) {
-  const json = JSON.parse(fs.readFileSync(modelJsonPath, 'utf8'));
+  const json = parseTfjsJson(fs.readFileSync(modelJsonPath, 'utf8'), modelJsonPath);
   const dir = path.dirname(modelJsonPath);
   const weights = new Map();
   for (const group of json.weightsManifest ?? []) {
-    const bufs = group.paths.map((p) => fs.readFileSync(path.join(dir, p)));
+    const bufs = group.paths.map((p) => fs.readFileSync(shardPath(dir, p, modelJsonPath)));
     const all = Buffer.concat(bufs);
     let off = 0;
     for (const w of group.weights) {
-      const n = w.shape.reduce((a, b) => a * b, 1);
+      const n = checkShape(w.shape, `Weight "${w.name}"`);
       const q = w.quantization;
+      // Every weight must fit in what is left of its group's shards, before anything is allocated for it.
+      const elemBytes = q ? QUANT_BYTES[q.dtype] : 4;
+      checkStored(n, elemBytes, all.length - off, `Weight "${w.name}" (at byte ${off} of its ${all.length}-byte shards)`);
       let data, bytes;
       if (q) {
-        const qbytes = q.dtype === 'uint16' || q.dtype === 'float16' ? 2 : 1;
-        bytes = n * qbytes;
+        bytes = n * elemBytes;
         const dv = new DataView(all.buffer, all.byteOffset + off, bytes);
         data = new Float32Array(n);
         for (let i = 0; i < n; i++) {

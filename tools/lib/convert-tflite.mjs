@@ -2,6 +2,7 @@
 import { readTflite } from './tflite.mjs';
 import { Emitter, ConversionError, transposeData, product } from './emitter.mjs';
 import * as ops from './ops.mjs';
+import { checkShape, checkStored } from './untrusted.mjs';
 
 export function halfToFloat(h) {
   const s = (h & 0x8000) ? -1 : 1;
@@ -15,7 +16,9 @@ export function halfToFloat(h) {
 /** Decodes a constant tensor's buffer to a typed array of real values. */
 export function decodeTensor(t) {
   const b = t.data;
-  const n = product(t.shape);
+  const n = checkShape(t.shape, `Constant tensor "${t.name}"`);
+  const size = { float32: 4, float16: 2, int32: 4, int64: 8, uint8: 1, int8: 1, int16: 2, bool: 1 }[t.type];
+  if (size) checkStored(n, size, b.byteLength, `Constant tensor "${t.name}"`);
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
   let raw;
   switch (t.type) {

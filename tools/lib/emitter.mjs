@@ -25,6 +25,9 @@ export function transposeData(data, shape, perm) {
   const rank = shape.length;
   const outShape = perm.map((p) => shape[p]);
   const n = product(shape);
+  // A constant's shape can come from a different tensor's declaration than its data (a folded
+  // DEQUANTIZE's output); a mismatch would make this loop run, and allocate, for the declared size.
+  if (data.length !== n) throw new ConversionError(`Constant of ${data.length} elements does not match the shape ${JSON.stringify(shape)} (${n} elements) it is used with`);
   const out = new data.constructor(n);
   const inStrides = new Array(rank);
   let s = 1;

@@ -11,6 +11,7 @@ import { encodeModel } from './onnx-io.mjs';
 import { toOrtFeed } from './inputs.mjs';
 import { quantizeInt8 } from './quantize.mjs';
 import { taskMetrics } from './verify.mjs';
+import { optional } from './optional.mjs';
 
 /** Op types a search may keep float (data-movement ops only follow their producer's scale). */
 const CANDIDATE_OPS = new Set(['Conv', 'ConvTranspose', 'Gemm', 'MatMul', 'Add', 'Concat', 'AveragePool', 'GlobalAveragePool', 'MaxPool', 'Relu', 'LeakyRelu']);
@@ -42,7 +43,7 @@ export function sqnr(pairs) {
 }
 
 async function webRuntime() {
-  const ort = await import('onnxruntime-web');
+  const ort = await optional('onnxruntime-web');
   ort.env.wasm.numThreads = 1;
   return ort;
 }

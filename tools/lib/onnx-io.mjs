@@ -2,6 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import pkg from 'onnx-proto';
+import { ModelFileError, checkShape, checkStored } from './untrusted.mjs';
 
 export const { onnx } = pkg;
 export const DT = onnx.TensorProto.DataType;
@@ -16,7 +17,46 @@ export function num(v) {
 /** @param {string|Uint8Array} pathOrBytes */
 export function loadModel(pathOrBytes) {
   const bytes = typeof pathOrBytes === 'string' ? readFileSync(pathOrBytes) : pathOrBytes;
-  return onnx.ModelProto.decode(bytes);
+  const where = typeof pathOrBytes === 'string' ? `${pathOrBytes}: ` : '';
+  let model;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (err) {
+    // protobufjs reports truncation and bad wire types as RangeError/Error with terse text.
+    throw new ModelFileError(`${where}not a valid ONNX model (protobuf: ${err.message})`, { cause: err });
+  }
+  checkOnnxModel(model, where);
+  return model;
+}
+
+/** Bytes per element of the TensorProto data types the tools read. */
+const ELEM_BYTES = { 1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 16: 2 };
+
+/**
+ * Checks what the readers rely on: a graph, and initializers whose declared dims are sane and match
+ * the data they carry (so no reader allocates for elements the file does not hold).
+ */
+export function checkOnnxModel(model, where = '') {
+  const g = model.graph;
+  if (!g) throw new ModelFileError(`${where}ONNX model has no graph`);
+  for (const t of g.initializer) checkInitializer(t, where);
+  for (const n of g.node) if (!n.opType) throw new ModelFileError(`${where}ONNX node "${n.name}" has no op type`);
+  return model;
+}
+
+function checkInitializer(t, where = '') {
+  const what = `${where}ONNX initializer "${t.name}"`;
+  const n = checkShape(t.dims.map(num), what);
+  if (t.dataLocation === 1) return n; // external data: not read by these tools
+  const size = ELEM_BYTES[t.dataType];
+  if (t.rawData && t.rawData.length) {
+    if (!size) throw new ModelFileError(`${what} has raw data of unsupported type ${t.dataType}`);
+    if (t.rawData.length !== n * size) throw new ModelFileError(`${what}: dims ${JSON.stringify(t.dims.map(num))} need ${n * size} bytes, raw data has ${t.rawData.length}`);
+    return n;
+  }
+  const held = Math.max(t.floatData.length, t.int32Data.length, t.int64Data.length, t.doubleData.length, t.uint64Data.length, t.stringData.length);
+  if (held < n) checkStored(n, 1, held, `${what} (typed data elements)`);
+  return n;
 }
 
 /** Serialises a ModelProto. protobufjs writes fields in schema order, so equal models give equal bytes. */
@@ -110,7 +150,7 @@ export function tensorDims(t) {
 export function tensorData(t) {
   const Ctor = TYPED[t.dataType];
   if (!Ctor) throw new Error(`Unsupported tensor data type ${t.dataType} in ${t.name}`);
-  const n = tensorDims(t).reduce((a, b) => a * b, 1);
+  const n = checkInitializer(t);
   if (t.rawData && t.rawData.length) {
     const raw = t.rawData;
     const copy = new Uint8Array(raw.length);

@@ -4,7 +4,7 @@
 // DequantizeLinear; activations get uint8 QuantizeLinear→DequantizeLinear pairs with ranges calibrated by
 // running the fp32 model on real inputs. ORT's graph optimiser turns DQ→Conv→Q into QLinearConv, DQ→Add→Q into
 // QLinearAdd, etc., so int8 data flows between the quantised ops.
-import * as ort from 'onnxruntime-node';
+import { optional } from './optional.mjs';
 import {
   DT, attr, cloneModel, consumerMap, defaultOpset, encodeModel, initializerMap, makeNode, makeTensor,
   nameAllocator, num, onnx, producerMap, realInputs, tensorData, tensorDims, topoSort, valueElemType, makeValueInfo,
@@ -73,6 +73,7 @@ export async function calibrate(model, tensorNames, feeds, { method = 'percentil
   const existing = new Set(m.graph.output.map((o) => o.name));
   const names = tensorNames.filter((n) => !existing.has(n));
   for (const n of names) m.graph.output.push(makeValueInfo(n, DT.FLOAT));
+  const ort = await optional('onnxruntime-node');
   const session = await ort.InferenceSession.create(encodeModel(m), { graphOptimizationLevel: 'disabled', intraOpNumThreads: 2 });
   const ranges = new Map();
   const runAll = async (visit) => {

@@ -1,5 +1,6 @@
 // Reader for TensorFlow Lite flatbuffers (schema: tensorflow/lite/schema/schema.fbs).
 import { fbRoot } from './flatbuf.mjs';
+import { ModelFileError, checkShape, checkStored } from './untrusted.mjs';
 
 /** BuiltinOperator enum values, in schema order. */
 export const BUILTIN_OPS = [
@@ -27,6 +28,8 @@ export const BUILTIN_OPS = [
 
 /** TensorType enum. */
 export const TENSOR_TYPES = ['float32', 'float16', 'int32', 'uint8', 'int64', 'string', 'bool', 'int16', 'complex64', 'int8', 'float64'];
+/** Bytes per element of each TensorType, for checking constant data against its shape. */
+const TYPE_BYTES = { float32: 4, float16: 2, int32: 4, uint8: 1, int64: 8, bool: 1, int16: 2, complex64: 8, int8: 1, float64: 8 };
 
 const ACT = ['NONE', 'RELU', 'RELU_N1_TO_1', 'RELU6', 'TANH', 'SIGN_BIT'];
 const PAD = ['SAME', 'VALID'];
@@ -87,14 +90,19 @@ function parseOptions(op, t) {
  * @param {Uint8Array} bytes
  */
 export function readTflite(bytes) {
-  const model = fbRoot(bytes);
+  if (bytes.length < 8) throw new ModelFileError(`Not a TFLite flatbuffer: ${bytes.length} bytes is too short`);
   const ident = new TextDecoder().decode(bytes.subarray(4, 8));
-  if (ident !== 'TFL3') throw new Error(`Not a TFLite flatbuffer (file identifier "${ident}", expected "TFL3")`);
-  const buffers = model.tables(4).map((b) => {
+  if (ident !== 'TFL3') throw new ModelFileError(`Not a TFLite flatbuffer (file identifier "${ident}", expected "TFL3")`);
+  const model = fbRoot(bytes);
+  const buffers = model.tables(4).map((b, i) => {
     const data = b.bytes(0);
     if (data && data.length) return data;
     const offset = b.u64(1), size = b.u64(2);
-    if (offset > 1 && size > 0) return bytes.subarray(offset, offset + size);
+    if (offset > 1 && size > 0) {
+      // Large models keep buffers after the flatbuffer; they must still lie inside the file.
+      if (offset + size > bytes.length) throw new ModelFileError(`TFLite buffer ${i} (offset ${offset}, ${size} bytes) is outside the ${bytes.length}-byte file`);
+      return bytes.subarray(offset, offset + size);
+    }
     return null;
   });
   const opcodes = model.tables(1).map((c) => {
@@ -104,7 +112,7 @@ export function readTflite(bytes) {
     return { code, name, custom: name === 'CUSTOM' ? c.str(1) : null, version: c.i32(2, 1) };
   });
   const sgs = model.tables(2);
-  if (!sgs.length) throw new Error('TFLite model has no subgraphs');
+  if (!sgs.length) throw new ModelFileError('TFLite model has no subgraphs');
   const sg = sgs[0];
   const tensors = sg.tables(0).map((t, index) => {
     const q = t.table(4);
@@ -114,31 +122,39 @@ export function readTflite(bytes) {
       if (scale && scale.length) quant = { scale, zeroPoint: q.i64s(3) || scale.map(() => 0), axis: q.i32(6) };
     }
     const bufIndex = t.u32(2);
-    return {
-      index,
-      name: t.str(3) ?? `tensor_${index}`,
-      shape: t.i32s(0) ?? [],
-      shapeSignature: t.i32s(7),
-      type: TENSOR_TYPES[t.i8(1)] ?? `type${t.i8(1)}`,
-      data: bufIndex ? buffers[bufIndex] : null,
-      quant,
-      sparse: t.has(6),
-    };
+    if (bufIndex >= buffers.length && bufIndex !== 0) throw new ModelFileError(`TFLite tensor ${index} refers to buffer ${bufIndex}, but the model has ${buffers.length}`);
+    const name = t.str(3) ?? `tensor_${index}`;
+    const type = TENSOR_TYPES[t.i8(1)] ?? `type${t.i8(1)}`;
+    const shape = t.i32s(0) ?? [];
+    const data = bufIndex ? buffers[bufIndex] : null;
+    // Stored data is checked against its bytes; run-time tensors may keep -1 for a free dimension.
+    const sparse = t.has(6);
+    const count = checkShape(shape, `TFLite tensor "${name}"`, { allowFree: !data });
+    // Sparse tensors store compressed values; the converter refuses them before decoding.
+    if (data && data.length && TYPE_BYTES[type] && !sparse) checkStored(count, TYPE_BYTES[type], data.length, `TFLite tensor "${name}"`);
+    return { index, name, shape, shapeSignature: t.i32s(7), type, data, quant, sparse };
   });
+  const tensorIndex = (i, what) => {
+    if (i === -1) return i; // optional input left out
+    if (!Number.isInteger(i) || i < 0 || i >= tensors.length) throw new ModelFileError(`TFLite ${what} refers to tensor ${i}, but the subgraph has ${tensors.length}`);
+    return i;
+  };
   const operators = sg.tables(3).map((o, index) => {
     const oc = opcodes[o.u32(0)];
+    if (!oc) throw new ModelFileError(`TFLite operator ${index} has opcode index ${o.u32(0)}, but the model has ${opcodes.length} opcodes`);
     const options = parseOptions(oc.name, o.table(4));
     return {
       index,
       op: oc.name,
       custom: oc.custom,
       version: oc.version,
-      inputs: o.i32s(1) ?? [],
-      outputs: o.i32s(2) ?? [],
+      inputs: (o.i32s(1) ?? []).map((i) => tensorIndex(i, `operator ${index} (${oc.name}) input`)),
+      outputs: (o.i32s(2) ?? []).map((i) => tensorIndex(i, `operator ${index} (${oc.name}) output`)),
       options,
       customOptions: o.bytes(5),
     };
   });
   const metadata = model.tables(6).map((m) => ({ name: m.str(0), buffer: m.u32(1) }));
-  return { version: model.u32(0), description: model.str(3), tensors, operators, inputs: sg.i32s(1) ?? [], outputs: sg.i32s(2) ?? [], metadata, subgraphCount: sgs.length };
+  const io = (list, what) => (list ?? []).map((i) => { if (i === -1) throw new ModelFileError(`TFLite subgraph ${what} is -1`); return tensorIndex(i, `subgraph ${what}`); });
+  return { version: model.u32(0), description: model.str(3), tensors, operators, inputs: io(sg.i32s(1), 'input'), outputs: io(sg.i32s(2), 'output'), metadata, subgraphCount: sgs.length };
 }

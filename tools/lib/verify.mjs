@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as ortNode from 'onnxruntime-node';
+import { optional } from './optional.mjs';
 import { loadModel } from './onnx-io.mjs';
 import { toOrtFeed } from './inputs.mjs';
 
@@ -189,7 +189,7 @@ export function taskMetrics(task, pairs, { boxFormat = 'cxcywh', detThreshold = 
 }
 
 async function webRuntime(threads) {
-  const ort = await import('onnxruntime-web');
+  const ort = await optional('onnxruntime-web');
   ort.env.wasm.numThreads = threads;
   return ort;
 }
@@ -199,6 +199,7 @@ export async function optimizedOps(modelPath, { level = 'all' } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'cv-models-opt-'));
   try {
     const file = join(dir, 'optimized.onnx');
+    const ortNode = await optional('onnxruntime-node');
     const s = await ortNode.InferenceSession.create(modelPath, { graphOptimizationLevel: level, optimizedModelFilePath: file, intraOpNumThreads: 1, logSeverityLevel: 3 });
     await s.release?.();
     const m = loadModel(readFileSync(file));
@@ -255,7 +256,7 @@ export async function alternatingMedians(a, b, feed, runs, warmup = 3) {
 export async function verifyNode(o) {
   // runtime 'web': the same onnxruntime-web WASM binary the browser runs, inside Node (single thread), so
   // latency can be measured as process CPU time, which stays meaningful on a loaded machine.
-  const ort = o.runtime === 'web' ? await webRuntime(o.threads ?? 1) : ortNode;
+  const ort = o.runtime === 'web' ? await webRuntime(o.threads ?? 1) : await optional('onnxruntime-node');
   const opts = o.runtime === 'web'
     ? { executionProviders: ['wasm'], graphOptimizationLevel: 'all' }
     : { graphOptimizationLevel: 'all', intraOpNumThreads: o.threads ?? 1, interOpNumThreads: 1, executionMode: 'sequential' };

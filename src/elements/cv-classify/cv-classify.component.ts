@@ -8,6 +8,8 @@ import type { HeadFile } from '../../tasks/learn/head.js';
 import type { LearnStatus, PipelineRequest } from '../../worker/protocol.js';
 import { baseStyles } from '../cv-element.styles.js';
 import { CvElement, type LoadedModels, type ModelNeed } from '../cv-element.js';
+import type { CvResultBase } from '../../events/cv-result.js';
+import type { CvClassifyEventMap } from '../../frameworks/elements.generated.js';
 
 export interface ClassifyOutput {
   /** Best labels first; with roi="face", one set per face, each with its `box` in frame pixels. */
@@ -29,6 +31,8 @@ export interface TrainResult {
 }
 
 let headSerial = 0;
+
+type LearnInfo = { hint: true } | { training: boolean; accuracy: number; loss: number } | null;
 
 const learnStyles = css`
   .learn {
@@ -65,13 +69,17 @@ const learnStyles = css`
  * @attr classes - with `learn`, the class buttons to show, comma-separated (`A,B,C` by default)
  * @attr head-name - with `learn`, the IndexedDB key the learned head is saved under (the element's
  *   `id` when absent; with neither, the head lives only as long as the element)
- * @event cv-learn - with `learn`: an example was added, a class cleared, a head imported or restored,
+ * @event {CvResultEvent<ClassifyOutput>} cv-result - a frame's labels: `{frame, timestamp, latencyMs, inferenceMs, labels}`
+ * @event {CvLearnEvent} cv-learn - with `learn`: an example was added, a class cleared, a head imported or restored,
  *   or training progressed: `{label, examples, counts, loss?, accuracy?, epochs?, training?}`
  * @csspart labels - the aria-live list of labels
  * @csspart learn - with `learn`, the bar holding the class buttons and the training status
  * @csspart class-button - one button per class: captures the current frame as an example of it
  * @csspart count - the number of examples on a class button
- * @csspart learn-status - training status (loss and accuracy), read out politely
+ * @csspart learn-status - training status (loss and accuracy)
+ * @csspart learn-announce - the visually hidden live region that announces counts and finished trainings
+ * @cssprop --cv-learn-color - text colour of the learn bar (inherited by default)
+ * @cssprop --cv-button-background - background of the class buttons (transparent)
  */
 export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
   static override styles = [baseStyles, learnStyles];
@@ -86,8 +94,12 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
     headName: { type: String, attribute: 'head-name' },
     spoken: { state: true },
     counts: { state: true },
-    learnText: { state: true },
+    learnInfo: { state: true },
+    announcement: { state: true },
   };
+
+  /** The latest result, as in the last `cv-result`. */
+  declare result: (CvResultBase & ClassifyOutput) | null;
 
   declare topK: number;
   declare threshold: number;
@@ -100,7 +112,10 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
   declare headName: string;
   protected declare spoken: string;
   protected declare counts: Record<string, number>;
-  protected declare learnText: string;
+  /** What the learn bar's status says: the hint before anything is learned, or the last training. */
+  protected declare learnInfo: LearnInfo;
+  /** The last count or training change, for the polite live region. */
+  protected declare announcement: string;
 
   /** This element's head in the worker; a new id for every model load, so a closing one never races an opening one. */
   private headId = '';
@@ -117,7 +132,8 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
     this.headName = '';
     this.spoken = '';
     this.counts = {};
-    this.learnText = '';
+    this.learnInfo = null;
+    this.announcement = '';
   }
 
   protected override modelAttributes(): string[] {
@@ -164,10 +180,11 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
 
   protected override paint(result: ClassifyResult): void {
     const overlay = this.renderRoot.querySelector<HTMLCanvasElement>('canvas[part~="overlay"]')!;
-    drawLabels(overlay, result.labels, this.mirrored);
+    const t = this.i18n.t;
+    drawLabels(overlay, result.labels, this.mirrored, t.overlayLabel);
     const text = result.labels.length
-      ? result.labels.slice(0, 3).map((l) => `${l.label} ${(l.score * 100).toFixed(0)} percent`).join(', ')
-      : this.roi === 'face' ? 'no face' : 'no label';
+      ? t.labelList(result.labels.slice(0, 3).map((l) => t.labelScore(l.label, Math.round(l.score * 100))))
+      : this.roi === 'face' ? t.noFace : t.noLabel;
     if (text !== this.spoken) this.spoken = text;
   }
 
@@ -187,14 +204,27 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
     if (!this.learn) return '';
     const names = this.classNames();
     for (const k of Object.keys(this.counts)) if (!names.includes(k)) names.push(k);
+    const t = this.i18n.t;
+    const info = this.learnInfo;
+    const status = !info ? '' : 'hint' in info ? t.nothingLearned : t.learnStatus(info.training, info.accuracy * 100, info.loss);
+    // Native buttons: in the tab order, pressed by Enter and Space; the name says what a press does and
+    // how many examples the class has. Counts and finished trainings are announced once, politely; the
+    // visible status changes every epoch, so it is not a live region.
     return html`
-      <div part="learn" class="learn">
+      <div part="learn" class="learn" role="group" aria-label=${t.learnGroup}>
         ${names.map(
-          (name) => html`<button part="class-button" type="button" data-label=${name} @click=${() => this.addExample(name).catch(() => {})}>
-            ${name} <span part="count">${this.counts[name] ?? 0}</span>
+          (name) => html`<button
+            part="class-button"
+            type="button"
+            data-label=${name}
+            aria-label=${t.classButton(name, this.counts[name] ?? 0)}
+            @click=${() => this.addExample(name).catch(() => {})}
+          >
+            ${name} <span part="count" aria-hidden="true">${this.counts[name] ?? 0}</span>
           </button>`,
         )}
-        <span part="learn-status" aria-live="polite">${this.learnText}</span>
+        <span part="learn-status">${status}</span>
+        <span part="learn-announce" class="sr-only" role="status" aria-live="polite">${this.announcement}</span>
       </div>
     `;
   }
@@ -208,7 +238,7 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
     if (err.code === 'no-examples') {
       if (this.lastFailCode === 'no-examples') return;
       this.lastFailCode = err.code;
-      this.learnText = 'Nothing learned yet: press a class button to capture a few examples of each class.';
+      this.learnInfo = { hint: true };
       this.emit<CvErrorDetail>('cv-error', { code: err.code, message: err.message });
       return;
     }
@@ -241,7 +271,7 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
     this.headId = headId;
     this.headClient = models.client;
     this.counts = status.counts;
-    this.learnText = status.trained ? this.describe(status) : '';
+    this.learnInfo = this.describe(status);
     if (status.restored) this.emit<CvLearnDetail>('cv-learn', this.detail(null, status));
   }
 
@@ -260,9 +290,8 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
     super.disconnectedCallback();
   }
 
-  private describe(s: LearnStatus): string {
-    if (!s.trained) return '';
-    return `${s.training ? 'training' : 'trained'}: accuracy ${(s.trained.accuracy * 100).toFixed(0)} %, loss ${s.trained.loss.toFixed(3)}`;
+  private describe(s: LearnStatus): LearnInfo {
+    return s.trained ? { training: !!s.training, accuracy: s.trained.accuracy, loss: s.trained.loss } : null;
   }
 
   private detail(label: string | null, s: LearnStatus): CvLearnDetail {
@@ -276,8 +305,10 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
   }
 
   private onProgress(s: LearnStatus) {
+    const wasTraining = !!this.learnInfo && !('hint' in this.learnInfo) && this.learnInfo.training;
     this.counts = s.counts;
-    this.learnText = this.describe(s);
+    this.learnInfo = this.describe(s);
+    if (wasTraining && s.trained && !s.training) this.announcement = this.i18n.t.learnStatus(false, s.trained.accuracy * 100, s.trained.loss);
     this.emit<CvLearnDetail>('cv-learn', this.detail(null, s));
   }
 
@@ -311,6 +342,7 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
       if (!frame) throw new CvError('no-frame', 'There is no frame to learn from yet');
       const s = await client.learn({ op: 'add', head, label, frame });
       this.counts = s.counts;
+      this.announcement = this.i18n.t.exampleAdded(label, s.count ?? 0);
       this.emit<CvLearnDetail>('cv-learn', this.detail(label, s));
       return s.count ?? 0;
     });
@@ -322,7 +354,8 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
       const { client, head } = this.head();
       const s = await client.learn({ op: 'clear', head, ...(label !== undefined ? { label } : {}) });
       this.counts = s.counts;
-      if (!s.examples) this.learnText = '';
+      if (!s.examples) this.learnInfo = null;
+      this.announcement = this.i18n.t.examplesCleared(label ?? null);
       this.emit<CvLearnDetail>('cv-learn', this.detail(label ?? null, s));
     });
   }
@@ -333,7 +366,7 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
       const { client, head } = this.head();
       const s = await client.learn({ op: 'train', head });
       const t = s.trained!;
-      this.learnText = this.describe({ ...s, training: false });
+      this.learnInfo = this.describe({ ...s, training: false });
       return { epochs: t.epochs, loss: t.loss, accuracy: t.accuracy };
     });
   }
@@ -367,9 +400,19 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
       }
       const s = await client.learn({ op: 'import', head, file: parsed });
       this.counts = s.counts;
-      this.learnText = this.describe(s);
+      this.learnInfo = this.describe(s);
       this.emit<CvLearnDetail>('cv-learn', this.detail(null, s));
       void this.processStill();
     });
   }
+}
+
+/** Typed listeners: `addEventListener('cv-result', (e) => e.detail…)` knows this element's detail. */
+export interface CvClassify {
+  addEventListener<K extends keyof CvClassifyEventMap>(type: K, listener: (this: CvClassify, ev: CvClassifyEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
+  addEventListener<K extends keyof HTMLElementEventMap>(type: K, listener: (this: CvClassify, ev: HTMLElementEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof CvClassifyEventMap>(type: K, listener: (this: CvClassify, ev: CvClassifyEventMap[K]) => unknown, options?: boolean | EventListenerOptions): void;
+  removeEventListener<K extends keyof HTMLElementEventMap>(type: K, listener: (this: CvClassify, ev: HTMLElementEventMap[K]) => unknown, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
 }

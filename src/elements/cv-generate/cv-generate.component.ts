@@ -4,6 +4,9 @@ import type { GenerateResult } from '../../tasks/generate/pipeline.js';
 import type { PipelineRequest } from '../../worker/protocol.js';
 import { closeBitmap } from '../../page/resources.js';
 import { CvElement, type LoadedModels, type ModelNeed } from '../cv-element.js';
+import { walkTime } from './reduced-motion.js';
+import type { CvResultBase } from '../../events/cv-result.js';
+import type { CvGenerateEventMap } from '../../frameworks/elements.generated.js';
 
 export interface GenerateOutput {
   width: number;
@@ -16,12 +19,13 @@ export const DEFAULT_GENERATOR = 'vae';
 
 /**
  * `<cv-generate>`: images generated from the live frame (VAE variants, ESRGAN upscales) or from a
- * latent walk in time (DCGAN), drawn in a strip over the bottom of the frame.
+ * latent walk in time (DCGAN), drawn in a strip over the bottom of the frame. Under
+ * `prefers-reduced-motion: reduce` the walk does not animate: it holds each point for a few seconds.
  *
  * @attr variants - how many images, 4 by default (1–16)
  * @attr seed - seed of the sampled latents; the same seed gives the same images
  * @attr temperature - spread of the samples around the frame's latent (VAE) or of the walk (DCGAN), 1 by default
- * @csspart images - the canvas holding the generated strip
+ * @event {CvResultEvent<GenerateOutput>} cv-result - a frame's images: `{frame, timestamp, latencyMs, inferenceMs, width, height, images}`
  */
 export class CvGenerate extends CvElement<GenerateResult, GenerateOutput> {
   static override properties = {
@@ -30,6 +34,9 @@ export class CvGenerate extends CvElement<GenerateResult, GenerateOutput> {
     seed: { type: Number },
     temperature: { type: Number },
   };
+
+  /** The latest result, as in the last `cv-result`. */
+  declare result: (CvResultBase & GenerateOutput) | null;
 
   declare variants: number;
   declare seed: number;
@@ -65,7 +72,7 @@ export class CvGenerate extends CvElement<GenerateResult, GenerateOutput> {
     const entry = models.entries.generator;
     const latent = !entry?.input || entry.input.shape.length === 2;
     if (latent) {
-      return { task: 'generate', kind: 'noise', generator: models.keys.generator!, variants, seed, temperature, time: (performance.now() - this.startedAt) / 1000 };
+      return { task: 'generate', kind: 'noise', generator: models.keys.generator!, variants, seed, temperature, time: walkTime((performance.now() - this.startedAt) / 1000) };
     }
     return { task: 'generate', kind: 'image', generator: models.keys.generator!, variants };
   }
@@ -113,4 +120,14 @@ export class CvGenerate extends CvElement<GenerateResult, GenerateOutput> {
   protected override renderExtras(): TemplateResult {
     return html``;
   }
+}
+
+/** Typed listeners: `addEventListener('cv-result', (e) => e.detail…)` knows this element's detail. */
+export interface CvGenerate {
+  addEventListener<K extends keyof CvGenerateEventMap>(type: K, listener: (this: CvGenerate, ev: CvGenerateEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
+  addEventListener<K extends keyof HTMLElementEventMap>(type: K, listener: (this: CvGenerate, ev: HTMLElementEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof CvGenerateEventMap>(type: K, listener: (this: CvGenerate, ev: CvGenerateEventMap[K]) => unknown, options?: boolean | EventListenerOptions): void;
+  removeEventListener<K extends keyof HTMLElementEventMap>(type: K, listener: (this: CvGenerate, ev: HTMLElementEventMap[K]) => unknown, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
 }

@@ -7,6 +7,8 @@ import type { SegmentResult } from '../../tasks/segment/pipeline.js';
 import type { PipelineRequest } from '../../worker/protocol.js';
 import type { InferenceClient } from '../../worker/worker-client.js';
 import { CvElement, type LoadedModels, type ModelNeed } from '../cv-element.js';
+import type { CvResultBase } from '../../events/cv-result.js';
+import type { CvSegmentEventMap } from '../../frameworks/elements.generated.js';
 
 export interface SegmentOutput {
   width: number;
@@ -32,6 +34,7 @@ let nextTarget = 1;
  * @attr background - for `replace`: an image URL or a CSS colour
  * @attr threshold - mask probability that counts as foreground, 0.5 by default
  * @attr opacity - tint strength for `mask`, 0.5 by default
+ * @event {CvResultEvent<SegmentOutput>} cv-result - a frame's mask summary: `{frame, timestamp, latencyMs, inferenceMs, width, height, foreground}`
  * @csspart composite - the WebGL2 canvas with the effect
  */
 export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
@@ -42,6 +45,9 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
     threshold: { type: Number },
     opacity: { type: Number },
   };
+
+  /** The latest result, as in the last `cv-result`. */
+  declare result: (CvResultBase & SegmentOutput) | null;
 
   declare effect: SegmentEffect;
   declare background: string;
@@ -274,4 +280,14 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
   protected override renderExtras(): TemplateResult {
     return html`${keyed(this.canvasGen, html`<canvas part="composite" ?hidden=${this.effect === 'none' || !this.lastMask}></canvas>`)}`;
   }
+}
+
+/** Typed listeners: `addEventListener('cv-result', (e) => e.detail…)` knows this element's detail. */
+export interface CvSegment {
+  addEventListener<K extends keyof CvSegmentEventMap>(type: K, listener: (this: CvSegment, ev: CvSegmentEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
+  addEventListener<K extends keyof HTMLElementEventMap>(type: K, listener: (this: CvSegment, ev: HTMLElementEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof CvSegmentEventMap>(type: K, listener: (this: CvSegment, ev: CvSegmentEventMap[K]) => unknown, options?: boolean | EventListenerOptions): void;
+  removeEventListener<K extends keyof HTMLElementEventMap>(type: K, listener: (this: CvSegment, ev: HTMLElementEventMap[K]) => unknown, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
 }
