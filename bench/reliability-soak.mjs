@@ -29,8 +29,9 @@ const periodS = Number(argv.period);
 const sampleS = Number(argv.sample);
 if (!(minutes > 0 && periodS >= 2 && sampleS >= 5)) throw new Error('--minutes > 0, --period ≥ 2, --sample ≥ 5');
 
-/** Memory may grow this much from the first reading after warm-up to the last; more fails the soak. */
+/** Memory may grow this much from just after warm-up to the end (medians); more fails the soak. */
 const MAX_GROWTH_PCT = 10;
+const MAX_JS_GROWTH_MB = 4;
 
 mkdirSync('tests/.fixtures', { recursive: true });
 const camera = fakeCameraVideo('/usr/lib/python3/dist-packages/skimage/data/astronaut.png', 'tests/.fixtures/astronaut.y4m');
@@ -64,18 +65,29 @@ try {
   server.server.close();
 }
 
-// Growth is measured from the first sample after a warm-up (a fifth of the run, at least one sample),
-// when models, runtimes and caches are in place.
-const warm = samples[Math.min(samples.length - 1, Math.max(1, Math.floor(samples.length / 5)))];
+// Growth compares the median of the samples just after warm-up (20-40 % of the run, when models,
+// runtimes and caches are in place) with the median of the last fifth: single readings swing with
+// garbage collection (the JS reading moves between ~5 and ~30 MB from one sample to the next).
+const median = (xs) => {
+  const v = xs.filter((x) => typeof x === 'number').sort((a, b) => a - b);
+  return v.length ? v[Math.floor(v.length / 2)] : null;
+};
+const windowOf = (from, to) => samples.slice(Math.floor(samples.length * from), Math.max(Math.floor(samples.length * from) + 1, Math.ceil(samples.length * to)));
+const early = windowOf(0.2, 0.4);
+const late = windowOf(0.8, 1);
+const jsOf = (s) => s.uaMB ?? s.heapMB;
+const warm = { rssMB: median(early.map((s) => s.rssMB)), js: median(early.map(jsOf)) };
+const end = { rssMB: median(late.map((s) => s.rssMB)), js: median(late.map(jsOf)) };
 const last = samples.at(-1);
-const rss = growthPct(warm?.rssMB, last?.rssMB);
-const js = growthPct(warm?.uaMB ?? warm?.heapMB, last?.uaMB ?? last?.heapMB);
+const rss = growthPct(warm.rssMB, end.rssMB);
+const js = growthPct(warm.js, end.js);
 const maxRes = {};
 for (const s of samples) for (const [k, v] of Object.entries(s.resources ?? {})) maxRes[k] = Math.max(maxRes[k] ?? 0, v);
 const perElement = Object.fromEntries(Object.entries(last?.resultsBy ?? {}));
 const checks = [
-  { check: `renderer RSS growth after warm-up ≤ ${MAX_GROWTH_PCT} %`, value: rss, pass: rss !== null && rss <= MAX_GROWTH_PCT },
-  { check: `page + worker JS memory growth after warm-up ≤ ${MAX_GROWTH_PCT} %`, value: js, pass: js !== null && js <= MAX_GROWTH_PCT },
+  { check: `renderer RSS growth (medians) after warm-up ≤ ${MAX_GROWTH_PCT} %`, value: rss, pass: rss !== null && rss <= MAX_GROWTH_PCT },
+  // A heap of a few MB swings by more than 10 % with each collection: there an absolute bound applies.
+  { check: `page + worker JS memory growth (medians) after warm-up ≤ ${MAX_GROWTH_PCT} % or ≤ ${MAX_JS_GROWTH_MB} MB`, value: js, pass: js !== null && (js <= MAX_GROWTH_PCT || end.js - warm.js <= MAX_JS_GROWTH_MB) },
   { check: 'no cv-error', value: errors.length, pass: errors.length === 0 },
   { check: 'no long task (> 50 ms) on the main thread', value: longTasks.length, pass: longTasks.length === 0 },
   { check: 'no page error', value: consoleErrors.length, pass: consoleErrors.length === 0 },
@@ -92,7 +104,7 @@ const md =
   `Elements: <cv-segment selfie-segmentation blur> and <cv-classify fashion-cnn> on the fake camera, <cv-classify fashion-cnn> on a canvas; WASM.\n\n` +
   `| check | value | pass |\n|---|---|---|\n${checks.map((c) => `| ${c.check} | ${c.value} | ${c.pass ? 'yes' : 'NO'} |`).join('\n')}\n\n` +
   `Results: ${last?.results} (${Object.entries(perElement).map(([k, v]) => `${k}: ${v}`).join('; ')}); churn steps: ${last?.steps}. ` +
-  `Renderer RSS ${warm?.rssMB} → ${last?.rssMB} MB; JS ${warm?.uaMB ?? warm?.heapMB} → ${last?.uaMB ?? last?.heapMB} MB.\n`;
+  `Medians, after warm-up → last fifth: renderer RSS ${warm.rssMB} → ${end.rssMB} MB; page + worker JS ${warm.js} → ${end.js} MB.\n`;
 writeFileSync(`${base}.md`, md);
 console.log(md);
 process.exit(pass ? 0 : 1);
