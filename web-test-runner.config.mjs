@@ -6,6 +6,7 @@ import { defaultReporter } from '@web/test-runner';
 import { playwrightLauncher } from '@web/test-runner-playwright';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { CHROMIUM_FLAGS, fakeCameraVideo, findChromium } from './scripts/chromium.mjs';
+import { faultRoutes } from './scripts/fault-routes.mjs';
 import { ISOLATION_HEADERS } from './scripts/headers.mjs';
 import { referenceRun } from './scripts/reference.mjs';
 import { reactBundleMiddleware } from './scripts/react-bundle.mjs';
@@ -74,7 +75,12 @@ export default {
     // Every response is cross-origin isolated (wasm threads); set before the others answer, and again
     // after, over anything the dev server's own middleware set.
     async (ctx, next) => {
-      const isolate = () => Object.entries(ISOLATION_HEADERS).forEach(([k, v]) => ctx.set(k, v));
+      const isolate = () => {
+        Object.entries(ISOLATION_HEADERS).forEach(([k, v]) => ctx.set(k, v));
+        // Fault routes (scripts/fault-routes.mjs) may ask for a resource other origins can embed, or a CSP.
+        if (ctx.state.crossOriginResource) ctx.set('Cross-Origin-Resource-Policy', 'cross-origin');
+        if (ctx.state.csp) ctx.set('Content-Security-Policy', ctx.state.csp);
+      };
       isolate();
       await next();
       isolate();
@@ -88,6 +94,7 @@ export default {
       ctx.type = 'application/octet-stream';
       ctx.body = body;
     },
+    faultRoutes,
     reactBundleMiddleware(),
     // A second home for the package's files, all in one folder: what an app that hosts them elsewhere serves.
     async (ctx, next) => {

@@ -6,7 +6,7 @@
 //   node bench/run.mjs [--frames 300] [--warmup 20] [--quick] [--soak] [--only text] [--photo file]
 //                      [--webgpu-frames 5] [--max-minutes 18] [--no-anchors] [--effect mask|blur|replace|none] [--out dir]
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import { chromium } from 'playwright-core';
 import { CHROMIUM_FLAGS, findChromium } from '../scripts/chromium.mjs';
 import { startServer } from '../scripts/serve.mjs';
 import { anchorModel, cameraFrame } from './node-anchor.mjs';
+import { rendererRssMB } from './process-memory.mjs';
 import { fps, growthPct, markdownTable, ratio, round, summarize, verdict } from './stats.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -143,43 +144,6 @@ function planCells() {
     }
   }
   return cells;
-}
-
-// ---- renderer memory (wasm included) ------------------------------------------------------------
-// measureUserAgentSpecificMemory() counts JS heaps and ArrayBuffers of the page and its workers but not
-// WebAssembly.Memory (checked on this Chromium: a 100 MB wasm memory adds nothing), so the runtimes' wasm
-// heaps are read from the renderer process instead: the largest resident set (VmRSS) among this
-// browser's renderer processes, which is the bench page's (page + its workers + their wasm memory).
-function descendants(rootPid) {
-  const kids = new Map();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (!kids.has(ppid)) kids.set(ppid, []);
-      kids.get(ppid).push(Number(d));
-    } catch {}
-  }
-  const out = [];
-  const walk = (p) => (kids.get(p) ?? []).forEach((k) => (out.push(k), walk(k)));
-  walk(rootPid);
-  return out;
-}
-
-function rendererRssMB() {
-  // Chromium is a child of this Node process; other people's browsers on the machine are not.
-  const root = process.pid;
-  if (!existsSync('/proc/self/status')) return null;
-  let best = null;
-  for (const pid of descendants(root)) {
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer')) continue;
-      const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
-      if (kb && (best === null || kb > best)) best = kb;
-    } catch {}
-  }
-  return best === null ? null : round(best / 1024);
 }
 
 // ---- running a cell in the browser -------------------------------------------------------------

@@ -1,4 +1,5 @@
-import { CvError } from '../events/cv-error.js';
+import { CvError } from '../errors.js';
+import { own, probe } from '../page/resources.js';
 
 export interface CameraRequest {
   facing: 'user' | 'environment';
@@ -6,9 +7,20 @@ export interface CameraRequest {
   height: number;
 }
 
+/** One element's hold on a shared stream. */
+export interface CameraLease {
+  stream: MediaStream;
+  /** Lets go of the stream (idempotent); the tracks stop when the last lease goes. */
+  release: () => void;
+}
+
 interface Shared {
+  key: string;
   stream: Promise<MediaStream>;
   refs: number;
+  /** Called once when a track of this stream ends by itself (unplugged, revoked). */
+  onEnded: Set<() => void>;
+  dead: boolean;
 }
 
 const shared = new Map<string, Shared>();
@@ -26,29 +38,55 @@ function cameraError(e: unknown): CvError {
   return new CvError('camera-unavailable', `The camera could not start: ${why}`);
 }
 
+/** Every stream opened and not yet stopped: what the `track` count of the resource accounting reads. */
+const opened = new Set<MediaStream>();
+probe('track', () => [...opened].reduce((n, s) => n + s.getTracks().filter((t) => t.readyState === 'live').length, 0));
+
+function stopTracks(stream: MediaStream) {
+  for (const t of stream.getTracks()) t.stop();
+  opened.delete(stream);
+}
+
+/** Drops a stream that died: never handed out again, and its holders are told once. */
+function markDead(entry: Shared, stream: MediaStream) {
+  // Whatever part of it still runs is let go too: a half-dead stream is no use to anyone.
+  stopTracks(stream);
+  if (entry.dead) return;
+  entry.dead = true;
+  if (shared.get(entry.key) === entry) shared.delete(entry.key);
+  for (const f of [...entry.onEnded]) f();
+  entry.onEnded.clear();
+}
+
+function open(key: string, req: CameraRequest): Shared {
+  const entry: Shared = { key, stream: null!, refs: 0, onEnded: new Set(), dead: false };
+  entry.stream = navigator.mediaDevices
+    .getUserMedia({ audio: false, video: { facingMode: req.facing, width: { ideal: req.width }, height: { ideal: req.height } } })
+    .then((stream) => {
+      opened.add(stream);
+      // `ended` fires only when a track ends without our stop(): unplugged, permission revoked.
+      for (const t of stream.getTracks()) t.addEventListener('ended', () => markDead(entry, stream), { once: true });
+      return stream;
+    })
+    .catch((e) => {
+      if (shared.get(key) === entry) shared.delete(key);
+      throw cameraError(e);
+    });
+  return entry;
+}
+
 /**
  * Elements on one page share one camera stream per (facing, resolution); the tracks stop when the last
- * element lets go. Returns the stream and the function that lets go of it (call it exactly once).
+ * element lets go. A stream whose track ended by itself is dropped and never handed out again;
+ * `onEnded` is called (once) for each holder when that happens.
  */
-export async function acquireCamera(req: CameraRequest): Promise<{ stream: MediaStream; release: () => void }> {
+export async function acquireCamera(req: CameraRequest, onEnded?: () => void): Promise<CameraLease> {
   if (!navigator.mediaDevices?.getUserMedia) {
     throw new CvError('camera-unavailable', 'This page cannot use a camera: getUserMedia needs a secure context (https or localhost)');
   }
   const key = `${req.facing}:${req.width}x${req.height}`;
   let entry = shared.get(key);
-  if (!entry) {
-    const stream = navigator.mediaDevices
-      .getUserMedia({
-        audio: false,
-        video: { facingMode: req.facing, width: { ideal: req.width }, height: { ideal: req.height } },
-      })
-      .catch((e) => {
-        shared.delete(key);
-        throw cameraError(e);
-      });
-    entry = { stream, refs: 0 };
-    shared.set(key, entry);
-  }
+  if (!entry) shared.set(key, (entry = open(key, req)));
   entry.refs++;
   const mine = entry;
   let stream: MediaStream;
@@ -58,15 +96,25 @@ export async function acquireCamera(req: CameraRequest): Promise<{ stream: Media
     mine.refs--;
     throw e;
   }
+  // A stream found dead on arrival (ended while we waited): drop it and take a fresh one.
+  if (mine.dead || stream.getVideoTracks().some((t) => t.readyState === 'ended')) {
+    mine.refs--;
+    markDead(mine, stream);
+    return acquireCamera(req, onEnded);
+  }
+  own('cameraLease');
+  if (onEnded) mine.onEnded.add(onEnded);
   let released = false;
   return {
     stream,
     release: () => {
       if (released) return;
       released = true;
+      own('cameraLease', -1);
+      if (onEnded) mine.onEnded.delete(onEnded);
       if (--mine.refs > 0) return;
       if (shared.get(key) === mine) shared.delete(key);
-      for (const t of stream.getTracks()) t.stop();
+      stopTracks(stream);
     },
   };
 }

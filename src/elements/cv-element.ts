@@ -1,5 +1,10 @@
 import { LitElement, html, type CSSResultGroup, type PropertyValues, type TemplateResult } from 'lit';
-import { acquireCamera, parseResolution } from '../camera/camera-hub.js';
+import { parseResolution } from '../camera/camera-hub.js';
+import { AttributeGuard } from '../controllers/attribute-guard.js';
+import { CameraController } from '../controllers/camera-controller.js';
+import { FaultState } from '../controllers/fault-state.js';
+import { toCvError as toCodedError } from '../errors.js';
+import { closeBitmap, own } from '../page/resources.js';
 import { FrameLoopController, type FrameTick } from '../controllers/frame-loop-controller.js';
 import { HudController } from '../controllers/hud-controller.js';
 import { ProgressController } from '../controllers/progress-controller.js';
@@ -44,10 +49,8 @@ export interface CvStats {
   phases: { grabMs: number; toWorkerMs: number; waitMs: number; runMs: number; pipelineMs: number; resizeMs: number; compositeMs: number; backMs: number; paintMs: number };
 }
 
-const BACKENDS = ['auto', 'wasm', 'webgpu', 'mediapipe'];
-
-/** Faults of a frame's run: the next good result clears them. */
-const RUN_FAULTS = ['inference', 'model-output', 'worker', 'timeout', 'not-ready'];
+const BACKENDS = ['auto', 'wasm', 'webgpu', 'mediapipe'] as const;
+const PRECISIONS = ['', 'int8', 'fp16', 'fp32'] as const;
 
 /**
  * The base of every cv-* element: attributes common to all, the camera or source element, model
@@ -155,7 +158,14 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
   protected frameSize = { width: 0, height: 0 };
   private loadToken = 0;
   private sourceToken = 0;
-  private releaseCamera: (() => void) | null = null;
+  /** Validates every attribute where it is read: a warning, one `bad-attribute`, and the default. */
+  protected readonly attrs = new AttributeGuard({ localName: this.localName, reportFault: (err, key) => (err ? this.fail(err, key) : this.clearFault(key)) });
+  private readonly camera: CameraController;
+  private readonly faults = new FaultState();
+  /** The code of the fault shown now ('' for none): the message is translated by it. */
+  private get errorCode(): string {
+    return this.faults.shown?.code ?? '';
+  }
   private sourceEl: HTMLImageElement | HTMLVideoElement | HTMLCanvasElement | null = null;
   private stopped = false;
   private frameCount = 0;
@@ -187,6 +197,13 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       onFrame: (tick) => this.processFrame(tick),
       maxFps: () => this.maxFps,
       enabled: () => !this.paused && !this.stopped && this.models !== null && this.sourceEl !== null && !(this.sourceEl instanceof HTMLImageElement),
+    });
+    this.camera = new CameraController(this, {
+      wanted: () => this.isConnected && !this.stopped && !this.source && this.hasUpdated,
+      running: () => !this.paused,
+      request: () => ({ facing: this.attrs.oneOf('facing', this.facing, ['user', 'environment'] as const, 'user'), ...this.cameraSize() }),
+      onStream: (stream) => void this.showStream(stream),
+      onError: (err) => this.fail(err),
     });
   }
 
@@ -247,7 +264,13 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     if (!width || !height || !this.sourceEl) throw new CvError('no-frame', 'There is no frame to take a snapshot of yet');
     const canvas = new OffscreenCanvas(width, height);
     const ctx = canvas.getContext('2d')!;
-    for (const layer of await this.snapshotLayers()) ctx.drawImage(layer, 0, 0, width, height);
+    const layers = await this.snapshotLayers();
+    try {
+      for (const layer of layers) ctx.drawImage(layer, 0, 0, width, height);
+    } finally {
+      // Bitmaps among the layers (the worker's composite) were made for this snapshot alone.
+      for (const layer of layers) if (layer instanceof ImageBitmap) closeBitmap(layer);
+    }
     return canvas.convertToBlob({ type: 'image/png' });
   }
 
@@ -324,9 +347,9 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
   }
 
   protected override willUpdate(changed: PropertyValues): void {
-    if ((changed.has('backend') || !this.hasUpdated) && !BACKENDS.includes(this.backend)) {
-      this.fail(new CvError('bad-attribute', `backend must be one of ${BACKENDS.join(', ')}; got "${this.backend}"`));
-    }
+    if (changed.has('backend') || !this.hasUpdated) this.attrs.oneOf('backend', this.backend, BACKENDS, 'auto');
+    if (changed.has('precision') || !this.hasUpdated) this.attrs.oneOf('precision', this.precision, PRECISIONS, '');
+    if (changed.has('maxFps') || !this.hasUpdated) this.attrs.number('max-fps', this.maxFps, 0, { min: 0 });
   }
 
   protected override updated(changed: PropertyValues): void {
@@ -335,6 +358,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     if (['source', 'facing', 'resolution'].some((k) => changed.has(k)) && !this.stopped) void this.connectSource();
     if (changed.has('paused') || changed.has('maxFps')) {
       this.loop.reschedule();
+      this.camera.update();
       if (!this.paused) void this.processStill();
     }
   }
@@ -358,7 +382,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
 
   /** Resolves a catalog name or URL into what the worker needs. */
   protected async loadSpecFor(src: string, backend: BackendName): Promise<{ spec: LoadSpec; entry: CatalogEntry | null; precision: Precision | null }> {
-    const resolved = await resolveModel(src, backend, { catalogUrl: this.catalog, precision: this.precision, integrity: this.integrityFor(src) });
+    const resolved = await resolveModel(src, backend, { catalogUrl: this.catalog, precision: this.validPrecision(), integrity: this.integrityFor(src) });
     const entry = resolved.entry;
     const range = (entry?.outputs?.[0] as { range?: [number, number] } | undefined)?.range;
     return {
@@ -379,7 +403,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       const spec: LoadSpec = { url: new URL(src, document.baseURI).href, sha256: parseIntegrity(this.integrityFor(src)), input: null, labels: null, format: 'tflite', task };
       return { spec, entry: null, precision: null };
     }
-    const { entry } = await resolveModel(src, 'wasm', { catalogUrl: this.catalog, precision: this.precision });
+    const { entry } = await resolveModel(src, 'wasm', { catalogUrl: this.catalog, precision: this.validPrecision() });
     if (!entry?.mediapipe) {
       throw new CvError('backend-unavailable', `Model "${src}" has no MediaPipe (.tflite) file in the catalog; backend="mediapipe" cannot run it`);
     }
@@ -419,9 +443,8 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     const acquired: string[] = [];
     let attempted: EngineName | null = null;
     try {
-      // An invalid value was reported (bad-attribute) in willUpdate; it runs as `auto`, never as a worker of its own.
-      const choice = BACKENDS.includes(this.backend) ? this.backend : 'auto';
-      const backend = await resolveBackend(choice);
+      // An invalid value is reported (bad-attribute) and runs as `auto`, never as a worker of its own.
+      const backend = await resolveBackend(this.attrs.oneOf('backend', this.backend, BACKENDS, 'auto'));
       attempted = backend;
       let mpRoles: Record<string, 'segment' | 'detect'> = {};
       if (backend === 'mediapipe') {
@@ -444,23 +467,33 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       let cached = true;
       let precision: string | null = null;
       const timings = { resolveMs: performance.now() - t0, runtimeMs: 0, fetchMs: 0, sessionMs: 0 };
+      // When one need fails, Promise.all rejects at once while its siblings are still loading: those
+      // release themselves when they arrive (`failed`), or nobody would.
+      let failed = false;
+      const loadOne = async (need: ModelNeed) => {
+        const mpTask = mpRoles[need.role];
+        const { spec, entry, precision: p } = mpTask ? await this.mediapipeSpecFor(need.src, mpTask) : await this.loadSpecFor(need.src, ortBackend);
+        const key = `${spec.url}#${spec.sha256 ?? ''}`;
+        const loaded = await client.c!.load(key, spec, (loaded, total) =>
+          token === this.loadToken && this.emit<CvProgressDetail>('cv-progress', { loaded, total, model: need.src }),
+        );
+        if (failed) return client.c!.release(key);
+        acquired.push(key);
+        keys[need.role] = key;
+        entries[need.role] = entry;
+        threads = loaded.threads;
+        for (const k of ['runtimeMs', 'fetchMs', 'sessionMs'] as const) timings[k] = Math.max(timings[k], loaded.timings[k]);
+        fromCache &&= loaded.fromCache;
+        cached &&= loaded.cached;
+        precision ??= p;
+      };
       await Promise.all(
-        needs.map(async (need) => {
-          const mpTask = mpRoles[need.role];
-          const { spec, entry, precision: p } = mpTask ? await this.mediapipeSpecFor(need.src, mpTask) : await this.loadSpecFor(need.src, ortBackend);
-          const key = `${spec.url}#${spec.sha256 ?? ''}`;
-          const loaded = await client.c!.load(key, spec, (loaded, total) =>
-            token === this.loadToken && this.emit<CvProgressDetail>('cv-progress', { loaded, total, model: need.src }),
-          );
-          acquired.push(key);
-          keys[need.role] = key;
-          entries[need.role] = entry;
-          threads = loaded.threads;
-          for (const k of ['runtimeMs', 'fetchMs', 'sessionMs'] as const) timings[k] = Math.max(timings[k], loaded.timings[k]);
-          fromCache &&= loaded.fromCache;
-          cached &&= loaded.cached;
-          precision ??= p;
-        }),
+        needs.map((need) =>
+          loadOne(need).catch((e) => {
+            failed = true;
+            throw e;
+          }),
+        ),
       );
       if (token !== this.loadToken) {
         acquired.forEach((k) => client.c!.release(k));
@@ -475,7 +508,9 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       const previous = this.models;
       this.models = next;
       this.releaseModels(previous);
-      this.clearError();
+      // New models answer for model and run faults only: a camera or attribute fault still stands.
+      this.clearFault('model');
+      this.clearFault('run');
       const detail: CvReadyDetail = { model: this.src || this.modelNeeds().map((n) => n.src).join('+'), backend, threads, loadMs: performance.now() - t0, precision, fromCache, cached, timings };
       this.emit('cv-ready', detail);
       this.loop.reschedule();
@@ -489,7 +524,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
         this.fallBackToWasm(err.message);
         return;
       }
-      this.fail(err);
+      this.fail(err, 'model');
       if (err.code === 'worker') this.reloadAfterDeath(attempted);
     }
   }
@@ -546,12 +581,14 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
 
   private disconnectSource() {
     this.sourceToken++;
+    if (this.sourceRetry) own('timer', -1);
     clearTimeout(this.sourceRetry);
-    this.releaseCamera?.();
-    this.releaseCamera = null;
+    this.sourceRetry = 0;
+    this.camera.stop();
     if (this.sourceEl instanceof HTMLImageElement) {
       this.sourceEl.removeEventListener('load', this.onSourceLoad);
       this.sourceEl.removeEventListener('error', this.onSourceError);
+      own('listener', -2);
     }
     if (this.hasUpdated) this.video.srcObject = null;
     this.sourceEl = null;
@@ -566,45 +603,81 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     try {
       if (this.source) {
         const root = this.getRootNode() as Document | ShadowRoot;
-        const el = (root.querySelector?.(this.source) ?? document.querySelector(this.source)) as Element | null;
+        let el: Element | null;
+        try {
+          el = root.querySelector?.(this.source) ?? document.querySelector(this.source);
+        } catch {
+          // Not a selector at all: no element will ever match, so no retry.
+          throw new CvError('source-not-found', `source="${this.source}" is not a valid CSS selector`);
+        }
         if (!el) {
           // The element may be added later: look again shortly, and say why nothing shows meanwhile.
-          this.sourceRetry = window.setTimeout(() => token === this.sourceToken && void this.connectSource(), 500);
+          own('timer');
+          this.sourceRetry = window.setTimeout(() => {
+            own('timer', -1);
+            this.sourceRetry = 0;
+            if (token === this.sourceToken) void this.connectSource();
+          }, 500);
           throw new CvError('source-not-found', `source="${this.source}" matches no element on the page`);
         }
         if (!(el instanceof HTMLImageElement || el instanceof HTMLVideoElement || el instanceof HTMLCanvasElement)) {
           throw new CvError('bad-attribute', `source must select an <img>, <video> or <canvas>; "${this.source}" is a <${el.localName}>`);
         }
         this.sourceEl = el;
+        // A new source element: faults about the one before (not found, failed, tainted) are moot.
+        this.clearFault('source');
         if (el instanceof HTMLImageElement) {
           el.addEventListener('load', this.onSourceLoad);
           el.addEventListener('error', this.onSourceError);
+          own('listener', 2);
           if (el.complete && el.naturalWidth === 0 && el.src) this.onSourceError();
           this.loop.follow(null);
           void this.processStill();
         } else {
           this.loop.follow(el instanceof HTMLVideoElement ? el : null);
         }
-        this.clearError('source-not-found');
         return;
       }
-      const { width, height } = parseResolution(this.resolution);
-      const cam = await acquireCamera({ facing: this.facing === 'environment' ? 'environment' : 'user', width, height });
-      if (token !== this.sourceToken) {
-        cam.release();
-        return;
-      }
-      this.releaseCamera = cam.release;
-      const video = this.video;
-      video.srcObject = cam.stream;
-      await video.play().catch(() => {});
-      if (token !== this.sourceToken) return;
-      this.sourceEl = video;
-      this.clearError('camera');
-      this.loop.follow(video);
+      // The camera: the controller takes it while the element is watched and calls showStream().
+      this.clearError('source-');
+      this.camera.restart();
     } catch (e) {
-      if (token === this.sourceToken) this.fail(toCvError(e, 'camera-unavailable'));
+      if (token === this.sourceToken) this.fail(toCvError(e, 'camera-unavailable'), 'source');
     }
+  }
+
+  /** The camera's resolution: the attribute when it parses, else the default (with a warning). */
+  private cameraSize(): { width: number; height: number } {
+    let size: { width: number; height: number } | null = null;
+    try {
+      size = parseResolution(this.resolution);
+    } catch {
+      size = null;
+    }
+    return this.attrs.check('resolution', this.resolution, size !== null, size ?? { width: 640, height: 480 }, 'like "640x480"');
+  }
+
+  private validPrecision(): Precision | '' {
+    return this.attrs.oneOf('precision', this.precision, PRECISIONS, '');
+  }
+
+  /** The camera controller's stream arrives (or goes: null). */
+  private async showStream(stream: MediaStream | null): Promise<void> {
+    const token = this.sourceToken;
+    if (!this.hasUpdated) await this.updateComplete;
+    const video = this.video;
+    if (!stream) {
+      if (video.srcObject) video.srcObject = null;
+      if (this.sourceEl === video) this.sourceEl = null;
+      this.loop.follow(null);
+      return;
+    }
+    video.srcObject = stream;
+    await video.play().catch(() => {});
+    if (token !== this.sourceToken || video.srcObject !== stream) return;
+    this.sourceEl = video;
+    this.clearError('camera');
+    this.loop.follow(video);
   }
 
   // ---- frames ----------------------------------------------------------------------------------
@@ -633,6 +706,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       return new VideoFrame(el, { timestamp: Math.round(mediaTime * 1e6) });
     }
     if (el instanceof HTMLImageElement && (!el.complete || !el.naturalWidth)) return null;
+    this.checkOrigin(el);
     const w = el instanceof HTMLImageElement ? el.naturalWidth : el.width;
     const h = el instanceof HTMLImageElement ? el.naturalHeight : el.height;
     if (!w || !h) return null;
@@ -641,6 +715,27 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     if (view.width !== w || view.height !== h) Object.assign(view, { width: w, height: h });
     view.getContext('2d')!.drawImage(el, 0, 0);
     return createImageBitmap(el);
+  }
+
+  /** What the last origin check passed: an image by its URL, a canvas once per element. */
+  private originChecked: WeakMap<object, string> = new WeakMap();
+
+  /**
+   * A cross-origin image without CORS (or a canvas it was drawn on) cannot be read: say so as
+   * `source-tainted` instead of letting the worker fail on every frame. A 1×1 read, once per image URL.
+   */
+  private checkOrigin(el: HTMLImageElement | HTMLCanvasElement) {
+    const id = el instanceof HTMLImageElement ? el.currentSrc || el.src : 'canvas';
+    if (this.originChecked.get(el) === id) return;
+    const ctx = new OffscreenCanvas(1, 1).getContext('2d', { willReadFrequently: true })!;
+    ctx.drawImage(el, 0, 0, 1, 1);
+    try {
+      ctx.getImageData(0, 0, 1, 1);
+    } catch {
+      throw new CvError('source-tainted', `source="${this.source}" is cross-origin without CORS (add crossorigin and an Access-Control-Allow-Origin header), so its pixels cannot be read`);
+    }
+    this.originChecked.set(el, id);
+    this.clearError('source-tainted');
   }
 
   private setFrameSize(width: number, height: number) {
@@ -659,12 +754,19 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     try {
       frame = await this.grab(el, tick.mediaTime);
       if (!frame) return;
+      own('videoFrame');
       const request = this.buildRequest(models);
       const sent = frame;
       frame = null; // the worker owns and closes it now
       const sentAt = performance.now();
+      own('videoFrame', -1); // transferred
       const { result, inferenceMs, phases } = await models.client.run(request, sent);
-      if (this.models !== models || !this.isConnected) return;
+      const bitmaps = (result as { bitmaps?: ImageBitmap[] }).bitmaps;
+      own('imageBitmap', bitmaps?.length ?? 0);
+      if (this.models !== models || !this.isConnected) {
+        bitmaps?.forEach(closeBitmap); // a result nobody will paint: its bitmaps are ours to free
+        return;
+      }
       const receivedAt = performance.now();
       this.paint(result as R);
       const latencyMs = performance.now() - tick.now;
@@ -685,15 +787,18 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       const detail = { frame: this.frameCount, timestamp: tick.now, latencyMs, inferenceMs, ...this.publicResult(result as R) } as CvResultBase & Public;
       this.result = detail;
       this.runBackoff.succeed();
-      this.clearError(...RUN_FAULTS);
+      this.clearFault('run');
       this.emit('cv-result', detail);
     } catch (e) {
-      frame?.close();
+      if (frame) {
+        frame.close();
+        own('videoFrame', -1);
+      }
       if (this.models !== models) return;
       const err = toCvError(e, 'inference');
       // A learn head with no examples yet is a state, not a fault: predictions start with the first example.
       if (err.code !== 'no-examples') this.runBackoff.fault();
-      this.fail(err);
+      this.fail(err, 'run');
     }
   }
 
@@ -715,35 +820,29 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
 
-  private errorCode = '';
-  /** Faults reported and not cleared since, as code + message: each fires `cv-error` once. */
-  private reported = new Set<string>();
   private readonly runBackoff = new FaultBackoff();
 
   /**
-   * Shows the fault in the element and fires `cv-error`; what was running keeps running. A fault already
-   * reported and not cleared since is shown but not fired again (a broken model fails every frame).
+   * Shows the fault in the element and fires `cv-error`; what was running keeps running. `cause` files it
+   * (by default from its code: source, model, run, attribute) so that only a fix of the same cause clears it.
    */
-  protected fail(err: CvError): void {
-    this.errorCode = err.code;
-    this.errorMessage = err.message;
-    const key = `${err.code}\n${err.message}`;
-    if (this.reported.has(key)) return;
-    this.reported.add(key);
-    const detail: CvErrorDetail = { code: err.code, message: err.message };
+  protected fail(err: CvError, cause?: string): void {
+    // Codes are strings from the closed list, never a DOMException's number.
+    const coded = toCodedError(err, 'inference');
+    // The same fault again (every frame of a broken run) is not news: one event until it clears.
+    if (!this.faults.set(coded, cause)) return;
+    this.errorMessage = this.faults.shown?.message ?? '';
+    const detail: CvErrorDetail = { code: coded.code, message: coded.message };
     this.emit('cv-error', detail);
   }
 
-  /**
-   * Clears the shown fault when its code starts with one of `prefixes` (all faults with none), and lets
-   * those faults fire again if they come back.
-   */
-  protected clearError(...prefixes: string[]): void {
-    const matches = (code: string) => !prefixes.length || prefixes.some((p) => code.startsWith(p));
-    for (const key of this.reported) if (matches(key.slice(0, key.indexOf('\n')))) this.reported.delete(key);
-    if (this.errorMessage && matches(this.errorCode)) {
-      this.errorMessage = '';
-      this.errorCode = '';
-    }
+  /** Clears the shown faults whose code starts with `prefix` (all for ''). */
+  protected clearError(prefix = ''): void {
+    if (this.faults.clearCode(prefix)) this.errorMessage = this.faults.shown?.message ?? '';
+  }
+
+  /** Clears the faults filed under `cause`. */
+  protected clearFault(cause: string): void {
+    if (this.faults.clear(cause)) this.errorMessage = this.faults.shown?.message ?? '';
   }
 }

@@ -1,6 +1,6 @@
-import { CvError } from '../errors.js';
 import { assetUrl } from '../asset-base.js';
 import { BUNDLED_CATALOG, MODEL_FILES } from '../bundled-catalog.js';
+import { CvError } from '../errors.js';
 import { gpuHasF16 } from '../runtime/select-backend.js';
 import type { ImageInputSpec } from '../tasks/shared/tensor-spec.js';
 
@@ -78,10 +78,20 @@ export function loadCatalog(url?: string): Promise<Catalog> {
   const href = new URL(url, document.baseURI).href;
   let p = catalogs.get(href);
   if (!p) {
-    p = fetch(href).then(async (res) => {
-      if (!res.ok) throw new CvError('model-fetch', `Model catalog ${href} answered HTTP ${res.status}`);
-      return checkCatalog(await res.json().catch(() => null), href);
-    });
+    p = fetch(href)
+      .catch((e: Error) => {
+        throw new CvError('model-fetch', `Model catalog ${href} could not be fetched: ${e.message}`);
+      })
+      .then(async (res) => {
+        if (!res.ok) throw new CvError('model-fetch', `Model catalog ${href} answered HTTP ${res.status}`);
+        let json: unknown;
+        try {
+          json = await res.json();
+        } catch (e) {
+          throw new CvError('catalog-invalid', `Model catalog ${href} is not JSON: ${(e as Error).message}`);
+        }
+        return checkCatalog(json, href);
+      });
     p.catch(() => catalogs.delete(href));
     catalogs.set(href, p);
   }

@@ -68,7 +68,14 @@ export async function fetchModel(
   let loaded = 0;
   const reader = res.body!.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch (e) {
+      // The connection was cut mid-body: a download fault, not a run fault.
+      throw new CvError('model-fetch', `The download of model ${url} was cut after ${loaded} bytes: ${(e as Error).message}`);
+    }
+    const { done, value } = chunk;
     if (done) break;
     chunks.push(value);
     loaded += value.byteLength;

@@ -3,7 +3,7 @@
  * software-rendered (SwiftShader, llvmpipe) or missing. Both run on a page canvas or, normally, on an
  * OffscreenCanvas in the inference worker.
  */
-import { MaskCompositor } from './mask-compositor.js';
+import { MaskCompositor, liveWebglCompositors } from './mask-compositor.js';
 import { MaskCompositor2D } from './mask-compositor-2d.js';
 
 export type SegmentEffect = 'mask' | 'blur' | 'replace' | 'none';
@@ -42,6 +42,13 @@ export function webglRenderer(): string | null {
 /** The kind this thread's renderer calls for, probed once (a probe makes and drops a WebGL context). */
 let preferred: 'webgl2' | '2d' | undefined;
 
+/**
+ * WebGL2 compositors one thread makes before the next ones draw in 2D: Chrome keeps ~16 WebGL contexts
+ * a page and drops the oldest beyond that, so twenty `<cv-segment>`s would lose contexts. Half of the
+ * limit leaves room for the page's own WebGL and the runtimes'.
+ */
+export const MAX_WEBGL_COMPOSITORS = 8;
+
 /** `prefer`: force one kind (tests); otherwise WebGL2 on a hardware renderer, else 2D. */
 export function createCompositor(canvas: HTMLCanvasElement | OffscreenCanvas, prefer?: 'webgl2' | '2d'): Compositor {
   const kind =
@@ -50,7 +57,15 @@ export function createCompositor(canvas: HTMLCanvasElement | OffscreenCanvas, pr
       const renderer = webglRenderer();
       return renderer && !SOFTWARE_GL.test(renderer) ? 'webgl2' : '2d';
     })());
-  return kind === 'webgl2' ? new MaskCompositor(canvas) : new MaskCompositor2D(canvas);
+  return kind === 'webgl2' && (prefer === 'webgl2' || liveWebglCompositors() < MAX_WEBGL_COMPOSITORS) ? new MaskCompositor(canvas) : new MaskCompositor2D(canvas);
+}
+
+/** True when `value` is a CSS colour by the browser's own grammar (`oklch()`, `color-mix()`, names, hex). */
+export function isCssColor(value: string): boolean {
+  const v = value.trim();
+  if (!v) return false;
+  if (typeof CSS !== 'undefined' && typeof CSS.supports === 'function') return CSS.supports('color', v);
+  return /^(#[0-9a-f]{3,8}|(rgb|hsl|hwb|lab|lch|oklab|oklch|color)a?\(.*\)|[a-z]+)$/i.test(v);
 }
 
 /** Parses any CSS colour to 0..1 RGB using the browser's own parser. */

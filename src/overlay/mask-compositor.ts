@@ -52,11 +52,30 @@ void main() {
   }
 }`;
 
+/** WebGL2 compositors alive in this thread (a page or a worker): Chrome allows ~16 contexts per page. */
+let liveContexts = 0;
+export function liveWebglCompositors(): number {
+  return liveContexts;
+}
+
 export class MaskCompositor implements Compositor {
   readonly kind = 'webgl2';
   private gl: WebGL2RenderingContext;
-  private program: WebGLProgram;
-  private tex: { frame: WebGLTexture; mask: WebGLTexture; bg: WebGLTexture };
+  private program!: WebGLProgram;
+  private tex!: { frame: WebGLTexture; mask: WebGLTexture; bg: WebGLTexture };
+  /** The context is lost (GPU reset, too many contexts): draws are skipped until it is restored. */
+  lost = false;
+  private disposed = false;
+  private lastBackground: TexImageSource | null = null;
+  private readonly onLost = (e: Event) => {
+    e.preventDefault(); // asks the browser to restore it
+    this.lost = true;
+  };
+  private readonly onRestored = () => {
+    this.lost = false;
+    this.setup();
+    if (this.lastBackground) this.setBackground(this.lastBackground);
+  };
   private loc: Record<string, WebGLUniformLocation | null> = {};
   private bgIsImage = false;
   private bgColor: [number, number, number] = [0, 0, 0];
@@ -69,6 +88,15 @@ export class MaskCompositor implements Compositor {
     const gl = canvas.getContext('webgl2', { premultipliedAlpha: false, preserveDrawingBuffer: true }) as WebGL2RenderingContext | null;
     if (!gl) throw new CvError('backend-unavailable', 'WebGL2 is not available');
     this.gl = gl;
+    liveContexts++;
+    canvas.addEventListener('webglcontextlost', this.onLost as EventListener);
+    canvas.addEventListener('webglcontextrestored', this.onRestored as EventListener);
+    this.setup();
+  }
+
+  /** Program, buffer and textures: made at start and again after a context is restored. */
+  private setup() {
+    const gl = this.gl;
     this.program = this.link(VERT, FRAG);
     gl.useProgram(this.program);
     for (const name of ['frame', 'mask', 'bg', 'effect', 'bgIsImage', 'threshold', 'opacity', 'tint', 'bgColor', 'texel']) {
@@ -116,6 +144,10 @@ export class MaskCompositor implements Compositor {
   /** Background for `replace`: an image, or a CSS colour already parsed to 0..1 RGB. */
   setBackground(bg: TexImageSource | [number, number, number]): void {
     const gl = this.gl;
+    if (this.lost) {
+      if (!Array.isArray(bg)) this.lastBackground = bg;
+      return;
+    }
     if (Array.isArray(bg)) {
       this.bgIsImage = false;
       this.bgColor = bg;
@@ -131,6 +163,7 @@ export class MaskCompositor implements Compositor {
   /** Uploads a new mask (bytes 0..255, width×height). */
   setMask(mask: Uint8Array, width: number, height: number): void {
     const gl = this.gl;
+    if (this.lost || gl.isContextLost()) return;
     gl.activeTexture(gl.TEXTURE1);
     gl.bindTexture(gl.TEXTURE_2D, this.tex.mask);
     gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
@@ -143,6 +176,7 @@ export class MaskCompositor implements Compositor {
   /** Draws the frame through the effect; `mask` draws only the tint, at mask resolution (CSS scales it). */
   draw(frame: TexImageSource, width: number, height: number, effect: Exclude<SegmentEffect, 'none'>, threshold: number, opacity: number): void {
     const gl = this.gl;
+    if (this.lost || gl.isContextLost()) return;
     if (effect === 'mask') ({ width, height } = this.maskSize);
     if (this.canvas.width !== width || this.canvas.height !== height) Object.assign(this.canvas, { width, height });
     gl.viewport(0, 0, width, height);
@@ -168,9 +202,20 @@ export class MaskCompositor implements Compositor {
     return createImageBitmap(this.canvas);
   }
 
+  /** Frees the GPU objects and the context itself: a context left to the garbage collector counts against the limit. */
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    liveContexts--;
     const gl = this.gl;
-    Object.values(this.tex).forEach((t) => gl.deleteTexture(t));
-    gl.deleteProgram(this.program);
+    this.canvas.removeEventListener('webglcontextlost', this.onLost as EventListener);
+    this.canvas.removeEventListener('webglcontextrestored', this.onRestored as EventListener);
+    if (!gl.isContextLost()) {
+      Object.values(this.tex).forEach((t) => gl.deleteTexture(t));
+      gl.deleteProgram(this.program);
+      gl.getExtension('WEBGL_lose_context')?.loseContext();
+    }
+    if (this.lastBackground instanceof ImageBitmap) this.lastBackground.close();
+    this.lastBackground = null;
   }
 }

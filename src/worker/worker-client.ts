@@ -1,5 +1,7 @@
 import { assetBase } from '../asset-base.js';
 import { CvError, toCvError } from '../errors.js';
+import { probe } from '../page/resources.js';
+import { workerScriptUrl } from '../page/trusted-types.js';
 import type { EngineName } from '../runtime/types.js';
 import type { HeadFile } from '../tasks/learn/head.js';
 import type { FromWorker, LearnOp, LearnStatus, LoadSpec, LoadTimings, PipelineRequest, PipelineResult, ToWorker, WorkerPhases } from './protocol.js';
@@ -63,6 +65,12 @@ export class InferenceClient {
     return [...InferenceClient.clients.keys()];
   }
 
+  static {
+    // The resource accounting reads open sessions (by reference) and live workers from here.
+    probe('session', () => Object.values(InferenceClient.openSessions()).reduce((a, b) => a + b, 0));
+    probe('worker', () => InferenceClient.clients.size);
+  }
+
   private worker: Worker;
   private nextId = 1;
   private pending = new Map<number, Pending>();
@@ -76,7 +84,7 @@ export class InferenceClient {
   private dead: CvError | null = null;
 
   private constructor(readonly backend: EngineName) {
-    this.worker = new Worker(new URL('./inference-worker.js', import.meta.url), { type: 'module', name: `cv-elements-${backend}` });
+    this.worker = new Worker(workerScriptUrl(new URL('./inference-worker.js', import.meta.url)), { type: 'module', name: `cv-elements-${backend}` });
     this.worker.onmessage = (ev: MessageEvent<FromWorker>) => this.receive(ev.data);
     this.worker.onerror = (ev) => {
       ev.preventDefault();

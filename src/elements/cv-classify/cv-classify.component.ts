@@ -142,7 +142,7 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
 
   protected override modelNeeds(): ModelNeed[] {
     if (this.learn) return [{ role: 'backbone', src: this.src || LEARN_BACKBONE }];
-    if (this.roi === 'face') {
+    if (this.attrs.oneOf('roi', this.roi, ['full', 'face'] as const, 'full') === 'face') {
       return [
         { role: 'classifier', src: this.src || FACE_CLASSIFIER },
         { role: 'detector', src: FACE_DETECTOR },
@@ -156,16 +156,24 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
     return this.roi === 'face' ? { detector: 'detect' } : null;
   }
 
+  private validTopK(): number {
+    return this.attrs.number('top-k', this.topK, 3, { min: 1, integer: true });
+  }
+
+  private validThreshold(): number {
+    return this.attrs.number('threshold', this.threshold, 0, { min: 0, max: 1 });
+  }
+
   protected override buildRequest(models: LoadedModels): PipelineRequest {
     if (models.keys.backbone) {
-      return { task: 'learn', backbone: models.keys.backbone, head: this.headId, topK: Math.max(1, this.topK || 1), threshold: this.threshold || 0 };
+      return { task: 'learn', backbone: models.keys.backbone, head: this.headId, topK: this.validTopK(), threshold: this.validThreshold() };
     }
     return {
       task: 'classify',
       classifier: models.keys.classifier!,
       ...(models.keys.detector ? { detector: models.keys.detector } : {}),
-      topK: Math.max(1, this.topK || 1),
-      threshold: this.threshold || 0,
+      topK: this.validTopK(),
+      threshold: this.validThreshold(),
       roi: this.roi === 'face' ? 'face' : 'full',
     };
   }
@@ -226,7 +234,7 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
    * where every learn session starts rather than a fault, so the hint goes in the learn bar, not the red
    * error box; `cv-error` still fires for code that listens.
    */
-  protected override fail(err: CvError): void {
+  protected override fail(err: CvError, cause?: string): void {
     if (err.code === 'no-examples') {
       if (this.lastFailCode === 'no-examples') return;
       this.lastFailCode = err.code;
@@ -235,7 +243,7 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
       return;
     }
     this.lastFailCode = err.code;
-    super.fail(err);
+    super.fail(err, cause);
   }
 
   // ---- learn mode ------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ import { html, type TemplateResult } from 'lit';
 import { CvError } from '../../events/cv-error.js';
 import type { GenerateResult } from '../../tasks/generate/pipeline.js';
 import type { PipelineRequest } from '../../worker/protocol.js';
+import { closeBitmap } from '../../page/resources.js';
 import { CvElement, type LoadedModels, type ModelNeed } from '../cv-element.js';
 import { walkTime } from './reduced-motion.js';
 import type { CvResultBase } from '../../events/cv-result.js';
@@ -41,6 +42,13 @@ export class CvGenerate extends CvElement<GenerateResult, GenerateOutput> {
   declare seed: number;
   declare temperature: number;
   private last: GenerateResult | null = null;
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    // The painted images' bitmaps go with the element (readImages() works from the pixels, not these).
+    this.last?.bitmaps?.forEach(closeBitmap);
+    if (this.last) this.last = { ...this.last, bitmaps: [] };
+  }
   private readonly startedAt = performance.now();
 
   constructor() {
@@ -77,7 +85,7 @@ export class CvGenerate extends CvElement<GenerateResult, GenerateOutput> {
   }
 
   protected override paint(result: GenerateResult): void {
-    this.last?.bitmaps?.forEach((b) => b.close());
+    this.last?.bitmaps?.forEach(closeBitmap);
     this.last = result;
     const canvas = this.renderRoot.querySelector<HTMLCanvasElement>('canvas[part~="overlay"]')!;
     const ctx = canvas.getContext('2d')!;

@@ -1,7 +1,8 @@
 import { html, type PropertyValues, type TemplateResult } from 'lit';
 import { keyed } from 'lit/directives/keyed.js';
 import { CvError } from '../../events/cv-error.js';
-import { createCompositor, cssColorToRgb, type Compositor, type SegmentEffect } from '../../overlay/compositor.js';
+import { own } from '../../page/resources.js';
+import { createCompositor, cssColorToRgb, isCssColor, type Compositor, type SegmentEffect } from '../../overlay/compositor.js';
 import type { SegmentResult } from '../../tasks/segment/pipeline.js';
 import type { PipelineRequest } from '../../worker/protocol.js';
 import type { InferenceClient } from '../../worker/worker-client.js';
@@ -97,13 +98,13 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
 
   protected override buildRequest(models: LoadedModels): PipelineRequest {
     const mode = this.compositeMode;
-    const effect = this.effect;
-    const inWorker = mode?.kind === 'worker' && mode.client === models.client && effect !== 'none' && EFFECTS.includes(effect);
+    const effect = this.validEffect();
+    const inWorker = mode?.kind === 'worker' && mode.client === models.client && effect !== 'none';
     return {
       task: 'segment',
       segmenter: models.keys.segmenter!,
-      threshold: this.threshold,
-      ...(inWorker ? { composite: { target: this.target, effect: effect as 'mask' | 'blur' | 'replace', opacity: this.opacity } } : {}),
+      threshold: this.validThreshold(),
+      ...(inWorker ? { composite: { target: this.target, effect, opacity: this.validOpacity() } } : {}),
     };
   }
 
@@ -168,11 +169,21 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
     return new ImageData(data, m.width, m.height);
   }
 
+  private validEffect(): SegmentEffect {
+    return this.attrs.oneOf('effect', this.effect, EFFECTS, 'mask');
+  }
+
+  private validThreshold(): number {
+    return this.attrs.number('threshold', this.threshold, 0.5, { min: 0, max: 1 });
+  }
+
+  private validOpacity(): number {
+    return this.attrs.number('opacity', this.opacity, 0.5, { min: 0, max: 1 });
+  }
+
   protected override updated(changed: PropertyValues): void {
     super.updated(changed);
-    if (changed.has('effect') && !EFFECTS.includes(this.effect)) {
-      this.fail(new CvError('bad-attribute', `effect must be one of ${EFFECTS.join(', ')}; got "${this.effect}"`));
-    }
+    if (changed.has('effect')) this.validEffect();
     if (changed.has('background')) void this.loadBackground();
   }
 
@@ -202,23 +213,29 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
     const set = (bg: HTMLImageElement | [number, number, number]) => {
       if (mode?.kind === 'worker') {
         if (Array.isArray(bg)) mode.client.setCompositorBackground(this.target, bg);
-        else void createImageBitmap(bg).then((b) => mode.client.setCompositorBackground(this.target, b));
+        else void createImageBitmap(bg).then((b) => mode.client.setCompositorBackground(this.target, b)); // transferred: the worker frees it
       } else comp?.setBackground(bg);
     };
     if (mode?.kind !== 'worker' && !comp) return;
     const value = this.background.trim();
     if (!value) return set([0.1, 0.1, 0.12]);
-    const color = /^(#|rgb|hsl|[a-z]+$)/i.test(value) ? cssColorToRgb(value) : null;
-    if (color) return set(color);
+    // Any CSS colour (oklch(), color-mix(), named, #abc) is a colour, by the browser's own parser: never a URL to fetch.
+    if (isCssColor(value)) {
+      const color = cssColorToRgb(value);
+      if (color) {
+        this.clearFault('background');
+        return set(color);
+      }
+    }
     try {
       const img = new Image();
       img.crossOrigin = 'anonymous';
       img.src = new URL(value, document.baseURI).href;
       await img.decode();
       if (token === this.backgroundToken) set(img);
-      this.clearError('source-unavailable');
+      this.clearFault('background');
     } catch {
-      if (token === this.backgroundToken) this.fail(new CvError('source-unavailable', `background "${value}" is neither a CSS colour nor an image that loads`));
+      if (token === this.backgroundToken) this.fail(new CvError('source-unavailable', `background "${value}" is neither a CSS colour nor an image that loads`), 'background');
     }
   }
 
@@ -228,13 +245,13 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
     this.lastMask = result;
     // In the worker it is drawn already.
     if (this.compositeMode?.kind !== 'page') return;
-    const effect = this.effect;
+    const effect = this.validEffect();
     if (effect === 'none') return;
     const frameEl = this.frameElement();
     const comp = frameEl ? this.ensureCompositor() : null;
     if (!comp || !frameEl) return;
     comp.setMask(result.mask, result.width, result.height);
-    comp.draw(frameEl, this.frameSize.width, this.frameSize.height, effect, this.threshold, this.opacity);
+    comp.draw(frameEl, this.frameSize.width, this.frameSize.height, effect, this.validThreshold(), this.validOpacity());
   }
 
   /** What the composite samples: the live video, or the copy of the `source` image. */
@@ -248,7 +265,10 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
     const mode = this.compositeMode;
     if (mode?.kind === 'worker') {
       const bitmap = await mode.client.compositorSnapshot(this.target);
-      if (bitmap) layers.push(bitmap);
+      if (bitmap) {
+        own('imageBitmap');
+        layers.push(bitmap);
+      }
     } else if (this.compositor) layers.push(this.compositor.canvas as HTMLCanvasElement);
     return layers;
   }
