@@ -63,7 +63,8 @@ function summaryReporter() {
 export default {
   reporters: [defaultReporter(), summaryReporter()],
   rootDir: '.',
-  files: ['tests/**/*.test.{ts,js}'],
+  // tests/apps holds whole framework apps (and their node_modules) that npm run test:apps drives.
+  files: ['tests/**/*.test.{ts,js}', '!tests/apps/**'],
   nodeResolve: true,
   concurrency: 1,
   browserStartTimeout: 120000,

@@ -8,28 +8,10 @@ import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ISOLATION_HEADERS } from './headers.mjs';
+import { CONTENT_TYPES, ISOLATION_HEADERS } from './headers.mjs';
 
 const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.onnx': 'application/octet-stream',
-  '.tflite': 'application/octet-stream',
-  '.binarypb': 'application/octet-stream',
-  '.data': 'application/octet-stream',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.svg': 'image/svg+xml',
-  '.y4m': 'video/x-yuv4mpeg',
-};
 
 /**
  * Whether a request's Host header names this server. A page on another site can make its own name
@@ -124,7 +106,7 @@ export function startServer({ port = Number(process.env.PORT) || 8080, host = pr
       // browser keeps its cached copy, and with it V8's compiled code for the runtimes' .wasm files,
       // which saves recompiling ~10 MB of wasm on every visit.
       const etag = `"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
-      const type = TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+      const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
       if (req.headers['if-none-match'] === etag) {
         res.writeHead(304, { ETag: etag, 'Cache-Control': 'no-cache' }).end();
         return;

@@ -1,7 +1,7 @@
 import { assetBase } from '../asset-base.js';
 import { CvError, toCvError } from '../errors.js';
 import { probe } from '../page/resources.js';
-import { workerScriptUrl } from '../page/trusted-types.js';
+import { startTrustedWorker } from '../page/trusted-types.js';
 import type { EngineName } from '../runtime/types.js';
 import type { HeadFile } from '../tasks/learn/head.js';
 import type { FromWorker, LearnOp, LearnStatus, LoadSpec, LoadTimings, PipelineRequest, PipelineResult, ToWorker, WorkerPhases } from './protocol.js';
@@ -84,7 +84,7 @@ export class InferenceClient {
   private dead: CvError | null = null;
 
   private constructor(readonly backend: EngineName) {
-    this.worker = new Worker(workerScriptUrl(new URL('./inference-worker.js', import.meta.url)), { type: 'module', name: `cv-elements-${backend}` });
+    this.worker = startTrustedWorker(() => new Worker(new URL('./inference-worker.js', import.meta.url), { type: 'module', name: `cv-elements-${backend}` }));
     this.worker.onmessage = (ev: MessageEvent<FromWorker>) => this.receive(ev.data);
     this.worker.onerror = (ev) => {
       ev.preventDefault();

@@ -4,20 +4,7 @@ import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { extname, join, normalize, resolve, sep } from 'node:path';
-import { ISOLATION_HEADERS } from '../../../scripts/headers.mjs';
-
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-};
+import { CONTENT_TYPES, ISOLATION_HEADERS } from '../../../scripts/headers.mjs';
 
 /** Serves `root` on 127.0.0.1 (a free port); resolves with {url, close}. */
 export function serveStatic(root) {
@@ -39,7 +26,7 @@ export function serveStatic(root) {
     try {
       let info = await stat(file);
       if (info.isDirectory()) info = await stat((file = join(file, 'index.html')));
-      res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': info.size });
+      res.writeHead(200, { 'Content-Type': CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', 'Content-Length': info.size });
       if (req.method === 'HEAD') res.end();
       else createReadStream(file).pipe(res);
     } catch {
