@@ -16,7 +16,9 @@ const video = fakeCameraVideo(photo, `tests/.fixtures/${photo.split('/').pop()}.
 const { server, port } = await startServer({ port: 0, quiet: true });
 const browser = await chromium.launch({ executablePath: findChromium(), args: [...CHROMIUM_FLAGS, `--use-file-for-fake-video-capture=${video}`] });
 try {
-  const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
+  // Tall enough for the whole demo: a full-page capture that has to resize the viewport makes the elements
+  // re-lay out, and the worker's composite of <cv-segment> is not redrawn before the capture.
+  const page = await browser.newPage({ viewport: { width: 1500, height: 1320 } });
   page.on('console', (m) => m.type() === 'error' && console.error('[page]', m.text()));
   await page.goto(`http://localhost:${port}${path}`);
   // A learn-mode element starts with nothing learned: teach its first class from the camera, as a user would.
@@ -27,14 +29,18 @@ try {
       for (let i = 0; i < 3; i++) first?.click(), await new Promise((r) => setTimeout(r, 700));
     }
   });
-  // Wait until every element on the page has drawn a few results (or reported an error).
+  // Wait until every element on the page has drawn a few results (or reported an error); <cv-segment>'s
+  // effect is drawn by the worker after the result, so it also needs a frame composited there.
   await page.waitForFunction(
-    () => [...document.querySelectorAll('cv-segment, cv-classify, cv-generate')].every((el) => el.stats.frames >= 3 || el.shadowRoot?.querySelector('[part=error]:not([hidden])')),
+    () =>
+      [...document.querySelectorAll('cv-segment, cv-classify, cv-generate')].every(
+        (el) => (el.stats.frames >= 5 && (el.localName !== 'cv-segment' || el.stats.phases?.compositeMs > 0)) || el.shadowRoot?.querySelector('[part=error]:not([hidden])'),
+      ),
     null,
     { timeout: 120000 },
   );
-  await page.waitForTimeout(1500);
-  await page.screenshot({ path: out, fullPage: true });
+  await page.waitForTimeout(8000);
+  await page.screenshot({ path: out }); // the viewport holds the page; a fullPage capture drops the worker's OffscreenCanvas picture
   console.log(`wrote ${out}`);
 } finally {
   await browser.close();
