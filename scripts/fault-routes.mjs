@@ -16,6 +16,9 @@ const CSP_PAGE = `<!doctype html>
 <script type="module" src="/tests/reliability/csp-page.js"></script>
 </body></html>`;
 
+/** Requests seen so far by /__faults/flaky/, per key. */
+const flakyCounts = new Map();
+
 /** Connections held by /__faults/hang/. */
 const hung = new Set();
 
@@ -36,6 +39,23 @@ export async function faultRoutes(ctx, next) {
     ctx.res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(bytes.length), 'Cross-Origin-Resource-Policy': 'same-origin' });
     ctx.res.write(bytes.subarray(0, bytes.length >> 1));
     setTimeout(() => ctx.req.socket.destroy(), 50);
+    return;
+  }
+  if (kind === 'flaky') {
+    // /__faults/flaky/<n>/<key>/<fixture>: the first n requests for <key> are cut before any answer (a
+    // network error: nothing can store it), later ones get the fixture.
+    const f = /^\/(\d+)\/([a-z0-9-]+)\/([a-z0-9.-]+)$/i.exec(rest);
+    if (!f) return next();
+    const seen = (flakyCounts.get(f[2]) ?? 0) + 1;
+    flakyCounts.set(f[2], seen);
+    if (seen <= Number(f[1])) {
+      ctx.respond = false;
+      ctx.req.socket.destroy();
+      return;
+    }
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = 'application/octet-stream';
+    ctx.body = readFileSync(`tests/fixtures/${f[3]}`);
     return;
   }
   if (kind === 'hang') {

@@ -435,8 +435,10 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     return out;
   }
 
-  private async reloadModels(): Promise<void> {
+  private async reloadModels(retry = false): Promise<void> {
     if (!this.isConnected) return;
+    // A load for a new reason (attributes, reconnect, worker restart) starts the retry spacing afresh.
+    if (!retry) this.loadBackoff.succeed();
     const token = ++this.loadToken;
     const t0 = performance.now();
     const client: { c: InferenceClient | null } = { c: null };
@@ -511,6 +513,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       // New models answer for model and run faults only: a camera or attribute fault still stands.
       this.clearFault('model');
       this.clearFault('run');
+      this.loadBackoff.succeed();
       const detail: CvReadyDetail = { model: this.src || this.modelNeeds().map((n) => n.src).join('+'), backend, threads, loadMs: performance.now() - t0, precision, fromCache, cached, timings };
       this.emit('cv-ready', detail);
       this.loop.reschedule();
@@ -526,7 +529,22 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       }
       this.fail(err, 'model');
       if (err.code === 'worker') this.reloadAfterDeath(attempted);
+      else if (err.code === 'timeout' || err.code === 'model-fetch') this.retryLoad(token);
     }
+  }
+
+  /** Spacing of automatic retries of a load that failed on the network: 2 s, doubling up to 60 s. */
+  private readonly loadBackoff = new FaultBackoff(2_000, 60_000);
+
+  /**
+   * A stalled or failed download is usually the network, not the model: try again by itself, spaced.
+   * The fault was reported once (fail() de-duplicates); a src change or disconnect moves `loadToken`
+   * on, which cancels this retry.
+   */
+  private retryLoad(token: number): void {
+    clearTimeout(this.reloadTimer);
+    const wait = this.loadBackoff.fault();
+    this.reloadTimer = window.setTimeout(() => this.isConnected && token === this.loadToken && void this.reloadModels(true), wait);
   }
 
   // ---- worker faults ---------------------------------------------------------------------------

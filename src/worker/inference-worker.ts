@@ -5,7 +5,7 @@
  */
 import { CvError, toCvError } from '../errors.js';
 import { fetchModel } from '../models/fetch-model.js';
-import { handleTestHook, stubNoGpuAdapter, watchDeviceLoss } from './worker-test-hooks.js';
+import { armedFault, handleTestHook, stubNoGpuAdapter, watchDeviceLoss } from './worker-test-hooks.js';
 import { createMediapipeRuntime, type MediapipeFaceDetector, type MediapipeRuntime, type MediapipeSegmenter } from '../runtime/mediapipe-runtime.js';
 import { createOrtRuntime } from '../runtime/ort-runtime.js';
 import type { EngineName, InferenceRuntime, InferenceSession } from '../runtime/types.js';
@@ -87,7 +87,6 @@ async function segmentWithMediapipe(frame: FrameImage, req: SegmentRequest): Pro
  */
 const compositors = new Map<string, Compositor>();
 /** A background that failed to apply, reported by the target's next snapshot. */
-const backgroundFault = new Map<string, { code: CvError['code']; message: string }>();
 let testHooks = false;
 /** Loads the page stopped waiting for: their bytes or session are dropped when they arrive. */
 const cancelledLoads = new Set<number>();
@@ -313,11 +312,14 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'composite-background': {
       const c = compositors.get(msg.target);
       try {
+        armedFault('background');
         if (c) c.setBackground(msg.background);
         else if (msg.background instanceof ImageBitmap) msg.background.close();
+        post({ type: 'background-set', id: msg.id });
       } catch (e) {
-        // No id to answer: the compositor keeps its old background, and the fault shows on the next snapshot.
-        backgroundFault.set(msg.target, errorOf(e));
+        // The compositor keeps its old background; the element reports the fault (cv-error) and runs on.
+        if (msg.background instanceof ImageBitmap) msg.background.close();
+        post({ type: 'error', id: msg.id, ...errorOf(e) });
       }
       return;
     }
@@ -327,9 +329,7 @@ async function handle(msg: ToWorker): Promise<void> {
       return;
     case 'composite-snapshot': {
       try {
-        const fault = backgroundFault.get(msg.target);
-        backgroundFault.delete(msg.target);
-        if (fault) throw new CvError(fault.code, `The composite background could not be set: ${fault.message}`);
+        armedFault('snapshot');
         const c = compositors.get(msg.target);
         const bitmap = c ? await c.snapshot() : null;
         post({ type: 'snapshot', id: msg.id, bitmap }, bitmap ? [bitmap] : []);

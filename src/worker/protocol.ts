@@ -88,7 +88,7 @@ export type ToWorker =
   | { type: 'run'; id: number; request: PipelineRequest; frame: ImageBitmap | VideoFrame }
   | { type: 'learn'; id: number; op: LearnOp }
   | { type: 'composite-attach'; id: number; target: string; canvas: OffscreenCanvas }
-  | { type: 'composite-background'; target: string; background: ImageBitmap | [number, number, number] }
+  | { type: 'composite-background'; id: number; target: string; background: ImageBitmap | [number, number, number] }
   | { type: 'composite-detach'; target: string }
   | { type: 'composite-snapshot'; id: number; target: string }
   /** Liveness probe: answered at once by a worker whose message loop runs. */
@@ -106,6 +106,7 @@ export type FromWorker =
   | { type: 'learn-progress'; head: string; status: LearnStatus }
   | { type: 'attached'; id: number; kind: 'webgl2' | '2d' }
   | { type: 'snapshot'; id: number; bitmap: ImageBitmap | null }
+  | { type: 'background-set'; id: number }
   | { type: 'pong'; id: number }
   /** The WebGPU device was lost: every session on it is gone. */
   | { type: 'device-lost'; message: string }

@@ -173,6 +173,7 @@ export class InferenceClient {
     else if (msg.type === 'learned') (p.resolve as (v: unknown) => void)(msg.value);
     else if (msg.type === 'attached') (p.resolve as (v: 'webgl2' | '2d') => void)(msg.kind);
     else if (msg.type === 'snapshot') (p.resolve as (v: ImageBitmap | null) => void)(msg.bitmap);
+    else if (msg.type === 'background-set') (p.resolve as () => void)();
     else (p.resolve as (v: RunAnswer) => void)({ result: msg.result, inferenceMs: msg.inferenceMs, phases: msg.phases });
   }
 
@@ -286,9 +287,9 @@ export class InferenceClient {
     return this.request('compositor attach', watchdogLimits().otherMs, (id) => ({ type: 'composite-attach', id, target, canvas }), [canvas]);
   }
 
-  /** The `replace` background: an image (transferred) or 0..1 RGB. */
-  setCompositorBackground(target: string, background: ImageBitmap | [number, number, number]): void {
-    this.post({ type: 'composite-background', target, background }, background instanceof ImageBitmap ? [background] : []);
+  /** The `replace` background: an image (transferred) or 0..1 RGB; rejects when the worker could not set it. */
+  setCompositorBackground(target: string, background: ImageBitmap | [number, number, number]): Promise<void> {
+    return this.request('background', watchdogLimits().otherMs, (id) => ({ type: 'composite-background', id, target, background }), background instanceof ImageBitmap ? [background] : []);
   }
 
   detachCompositor(target: string): void {

@@ -11,7 +11,16 @@ import type { InferenceRuntime } from '../runtime/types.js';
  * (the worker's `error` event); `lose-device`: destroy the runtime's WebGPU device; `break-cache`: every
  * Cache API read and write fails from now on (a full quota, blocked storage).
  */
-export type TestAction = 'hang' | 'throw' | 'lose-device' | 'break-cache';
+export type TestAction = 'hang' | 'throw' | 'lose-device' | 'break-cache' | 'throw-snapshot' | 'throw-background';
+
+/** Composite handlers armed (by `throw-snapshot` / `throw-background`) to throw once, on their next message. */
+const armed = new Set<'snapshot' | 'background'>();
+
+/** Throws once if the test armed this composite handler; a no-op otherwise (and always without test hooks). */
+export function armedFault(handler: 'snapshot' | 'background'): void {
+  if (!armed.delete(handler)) return;
+  throw new Error(`test hook: composite-${handler} failed`);
+}
 
 export async function handleTestHook(action: TestAction, runtime: Promise<InferenceRuntime> | undefined): Promise<void> {
   if (action === 'hang') {
@@ -19,6 +28,10 @@ export async function handleTestHook(action: TestAction, runtime: Promise<Infere
     const g = globalThis as { __cvSpin?: number };
     g.__cvSpin = 0;
     for (;;) g.__cvSpin++;
+  }
+  if (action === 'throw-snapshot' || action === 'throw-background') {
+    armed.add(action === 'throw-snapshot' ? 'snapshot' : 'background');
+    return;
   }
   if (action === 'throw') {
     setTimeout(() => {

@@ -1,6 +1,7 @@
 import { html, type PropertyValues, type TemplateResult } from 'lit';
 import { keyed } from 'lit/directives/keyed.js';
 import { CvError } from '../../events/cv-error.js';
+import { toCvError } from '../../errors.js';
 import { own } from '../../page/resources.js';
 import { createCompositor, cssColorToRgb, isCssColor, type Compositor, type SegmentEffect } from '../../overlay/compositor.js';
 import type { SegmentResult } from '../../tasks/segment/pipeline.js';
@@ -212,8 +213,10 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
     const comp = this.compositor;
     const set = (bg: HTMLImageElement | [number, number, number]) => {
       if (mode?.kind === 'worker') {
-        if (Array.isArray(bg)) mode.client.setCompositorBackground(this.target, bg);
-        else void createImageBitmap(bg).then((b) => mode.client.setCompositorBackground(this.target, b)); // transferred: the worker frees it
+        // A background the worker could not set is reported once; the old one stays and frames keep coming.
+        const failed = (e: unknown) => this.fail(toCvError(e, 'inference'), 'background');
+        if (Array.isArray(bg)) mode.client.setCompositorBackground(this.target, bg).catch(failed);
+        else void createImageBitmap(bg).then((b) => mode.client.setCompositorBackground(this.target, b)).catch(failed); // transferred: the worker frees it
       } else comp?.setBackground(bg);
     };
     if (mode?.kind !== 'worker' && !comp) return;
