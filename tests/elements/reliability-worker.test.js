@@ -237,6 +237,20 @@ describe('load retries', () => {
   });
 });
 
+describe('models without an input spec', () => {
+  it('a bare .onnx URL that <cv-classify> cannot feed gives one model-input error, not a TypeError per frame', async () => {
+    redCanvas('bare-src');
+    const el = mount(`<cv-classify src="/tests/fixtures/tiny-colour.onnx" source="#bare-src" backend="wasm"></cv-classify>`);
+    const errors = collect(el, 'cv-error');
+    await nextEvent(el, 'cv-ready', 20000);
+    for (const t0 = performance.now(); !errors.length && performance.now() - t0 < 10000; ) await sleep(50);
+    await sleep(1500); // frames keep failing the same way: still one event
+    expect(errors.map((e) => e.code)).to.deep.equal(['model-input']);
+    expect(errors[0].message).to.match(/no image input spec/);
+    expect(await shownError(el)).to.match(/input/);
+  });
+});
+
 describe('backend and integrity', () => {
   it('an invalid backend warns, runs as auto, and starts no worker of its own', async () => {
     redCanvas('bk-src');

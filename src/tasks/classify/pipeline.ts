@@ -1,7 +1,7 @@
 import { CvError } from '../../errors.js';
 import { coverCrop, squareAround, type Rect } from '../shared/geometry.js';
 import { frameToInput } from '../shared/image-input.js';
-import { outputOf, type FrameImage, type ModelInfo, type PipelineContext } from '../shared/pipeline.js';
+import { outputOf, type FrameImage, type ModelInfo, type PipelineContext, imageInput } from '../shared/pipeline.js';
 import { inputSize } from '../shared/tensor-spec.js';
 import { BLAZEFACE_SHORT_RANGE, decodeBlazeFace, ssdAnchors } from '../detect/blazeface.js';
 import { isDistribution, softmax, topK, type Label } from './labels.js';
@@ -26,7 +26,7 @@ let anchors: Float32Array | undefined;
 
 /** Runs BlazeFace on the whole frame (cover-cropped to its square input) and returns faces in frame pixels. */
 export async function detectFaces(ctx: PipelineContext, detector: ModelInfo, frame: FrameImage): Promise<Array<{ box: Rect; score: number }>> {
-  const { width } = inputSize(detector.input!);
+  const { width } = inputSize(imageInput(detector).spec);
   // Letterbox rather than crop, so faces near the frame's edges are still seen.
   const side = Math.max(frame.width, frame.height);
   const crop: Rect = { x: (frame.width - side) / 2, y: (frame.height - side) / 2, width: side, height: side };
@@ -81,6 +81,6 @@ export async function runClassify(
     labels.sort((a, b) => b.score - a.score);
     return { labels, faces };
   }
-  const { width, height } = inputSize(classifier.input!);
+  const { width, height } = inputSize(imageInput(classifier).spec);
   return { labels: await classifyCrop(ctx, classifier, frame, coverCrop(frame.width, frame.height, width, height), req) };
 }

@@ -1,7 +1,7 @@
 import { CvError } from '../../errors.js';
 import { centerSquare, type Rect } from '../shared/geometry.js';
 import { frameToInput } from '../shared/image-input.js';
-import { checkFinite, outputOf, type FrameImage, type ModelInfo, type PipelineContext } from '../shared/pipeline.js';
+import { checkFinite, outputOf, type FrameImage, type ModelInfo, type PipelineContext, imageInput } from '../shared/pipeline.js';
 import { gaussian, mulberry32, slerp } from '../shared/random.js';
 import { inputSize, tensorToRgba } from '../shared/tensor-spec.js';
 
@@ -109,7 +109,7 @@ export async function runGenerate(
   }
   // Image to image (ESRGAN): upscale crops spread across the frame's middle row.
   const generator = models(req.generator);
-  const { width, height } = inputSize(generator.input!);
+  const { width, height } = inputSize(imageInput(generator).spec);
   const side = Math.min(frame.height * 0.5, frame.width / variants);
   const crops: Rect[] = Array.from({ length: variants }, (_, v) => ({
     x: (frame.width - side * variants) / 2 + v * side,

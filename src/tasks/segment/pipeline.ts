@@ -1,7 +1,7 @@
 import { CvError } from '../../errors.js';
 import type { Rect } from '../shared/geometry.js';
 import { frameToInput } from '../shared/image-input.js';
-import { outputOf, type FrameImage, type ModelInfo, type PipelineContext } from '../shared/pipeline.js';
+import { outputOf, type FrameImage, type ModelInfo, type PipelineContext, imageInput } from '../shared/pipeline.js';
 import { inputSize } from '../shared/tensor-spec.js';
 import { foregroundShare, maskToBytes, outsideUnit } from './mask.js';
 
@@ -34,7 +34,7 @@ export async function runSegment(
   req: SegmentRequest,
 ): Promise<SegmentResult> {
   const model = models(req.segmenter);
-  const { width, height } = inputSize(model.input!);
+  const { width, height } = inputSize(imageInput(model).spec);
   // The whole frame, stretched to the input as MediaPipe does, so the mask covers every pixel shown.
   const crop: Rect = { x: 0, y: 0, width: frame.width, height: frame.height };
   const { name, tensor } = frameToInput(ctx, model, frame, crop);

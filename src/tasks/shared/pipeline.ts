@@ -55,7 +55,7 @@ export function outputOf(model: ModelInfo, out: Record<string, Tensor>, name?: s
 
 /** The image input name and spec of a model, with a precise error when the catalog gave none. */
 export function imageInput(model: ModelInfo): { name: string; spec: ImageInputSpec } {
-  if (!model.input) throw new CvError('model-input', `Model ${model.key} has no image input spec`);
+  if (!model.input) throw new CvError('model-input', `Model ${model.key} has no image input spec: a bare .onnx URL needs a catalog entry that gives its input (shape, layout, normalisation)`);
   const name = model.inputNames.includes(model.input.name) ? model.input.name : model.inputNames[0]!;
   return { name, spec: model.input };
 }
