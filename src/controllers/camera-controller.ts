@@ -2,6 +2,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { acquireCamera, type CameraLease, type CameraRequest } from '../camera/camera-hub.js';
 import { CvError, toCvError } from '../errors.js';
 import { own } from '../page/resources.js';
+import { FaultBackoff } from './fault-backoff.js';
 
 /**
  * How long the camera stays on after nothing watches it (element paused, scrolled off-screen, or tab
@@ -9,8 +10,6 @@ import { own } from '../page/resources.js';
  * pay a new getUserMedia; short enough that the light soon tells the truth.
  */
 export const CAMERA_IDLE_GRACE_MS = 3000;
-/** Retries after the camera ended or failed to start: 1 s, doubling, at most this often. */
-const RETRY_MAX_MS = 30000;
 
 export interface CameraHost extends ReactiveControllerHost, HTMLElement {}
 
@@ -26,7 +25,8 @@ export class CameraController implements ReactiveController {
   private token = 0;
   private graceTimer = 0;
   private retryTimer = 0;
-  private retryMs = 1000;
+  /** Retries after the camera ended or failed to start: 1 s, doubling, at most every 30 s. */
+  private readonly retry = new FaultBackoff(1000, 30000);
   private onScreen = true;
   private io?: IntersectionObserver;
   private failed = false;
@@ -101,7 +101,7 @@ export class CameraController implements ReactiveController {
   restart(): void {
     this.drop();
     this.clearRetry();
-    this.retryMs = 1000;
+    this.retry.succeed();
     this.update();
   }
 
@@ -148,8 +148,7 @@ export class CameraController implements ReactiveController {
       this.retryTimer = 0;
       own('timer', -1);
       this.update();
-    }, this.retryMs);
-    this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
+    }, this.retry.fault());
   }
 
   private take(): Promise<void> {
@@ -160,7 +159,7 @@ export class CameraController implements ReactiveController {
         if (token !== this.token) return lease.release();
         this.lease = lease;
         this.failed = false;
-        this.retryMs = 1000;
+        this.retry.succeed();
         this.options.onStream(lease.stream);
       } catch (e) {
         if (token !== this.token) return;

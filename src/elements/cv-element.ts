@@ -3,7 +3,6 @@ import { parseResolution } from '../camera/camera-hub.js';
 import { AttributeGuard } from '../controllers/attribute-guard.js';
 import { CameraController } from '../controllers/camera-controller.js';
 import { FaultState } from '../controllers/fault-state.js';
-import { toCvError as toCodedError } from '../errors.js';
 import { closeBitmap, own } from '../page/resources.js';
 import { FrameLoopController, type FrameTick } from '../controllers/frame-loop-controller.js';
 import { HudController } from '../controllers/hud-controller.js';
@@ -846,7 +845,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
    */
   protected fail(err: CvError, cause?: string): void {
     // Codes are strings from the closed list, never a DOMException's number.
-    const coded = toCodedError(err, 'inference');
+    const coded = toCvError(err, 'inference');
     // The same fault again (every frame of a broken run) is not news: one event until it clears.
     if (!this.faults.set(coded, cause)) return;
     this.errorMessage = this.faults.shown?.message ?? '';
