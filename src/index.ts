@@ -17,7 +17,7 @@ export type { CvResultBase, CvResultEvent } from './events/cv-result.js';
 export type { Catalog, CatalogEntry, Precision } from './models/catalog.js';
 export type { Label } from './tasks/classify/labels.js';
 export type { HeadFile } from './tasks/learn/head.js';
-export { InferenceClient } from './worker/worker-client.js';
+export { InferenceClient } from './page/worker-client.js';
 export { setStrings, stringsFor, DEFAULT_STRINGS, type CvStrings } from './i18n/strings.js';
 export type { RecordOptions } from './controllers/recorder-controller.js';
 export { liveCameraStreams } from './camera/camera-hub.js';

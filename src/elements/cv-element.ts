@@ -12,15 +12,15 @@ import { StringsController } from '../controllers/strings-controller.js';
 import { CvError, toCvError, type CvErrorDetail } from '../events/cv-error.js';
 import type { CvBackendChangeDetail } from '../events/cv-backend-change.js';
 import { FaultBackoff } from '../controllers/fault-backoff.js';
-import { noteWorkerDeath, type WorkerDeath } from '../worker/watchdog.js';
+import { noteWorkerDeath, type WorkerDeath } from '../page/watchdog.js';
 import type { CvProgressDetail } from '../events/cv-progress.js';
 import type { CvReadyDetail } from '../events/cv-ready.js';
 import type { CvResultBase } from '../events/cv-result.js';
 import { catalogEntry, loadCatalog, modelFileUrl, parseIntegrity, resolveModel, type CatalogEntry, type Precision } from '../models/catalog.js';
-import { markWebgpuFailed, resolveBackend, type BackendChoice } from '../runtime/select-backend.js';
-import type { BackendName, EngineName } from '../runtime/types.js';
+import { gpuHasF16, markWebgpuFailed, resolveBackend, type BackendChoice } from '../runtime/select-backend.js';
+import type { BackendName, EngineName, MediapipeKind } from '../runtime/types.js';
 import type { LoadSpec, PipelineRequest, PipelineResult } from '../worker/protocol.js';
-import { InferenceClient } from '../worker/worker-client.js';
+import { InferenceClient } from '../page/worker-client.js';
 import { baseStyles } from './cv-element.styles.js';
 
 /** A model an element needs, by the role it plays in the task's pipeline. */
@@ -225,7 +225,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
    * WASM in the same worker. null (the default) when this element, with its current attributes, has no
    * MediaPipe path, which makes backend="mediapipe" fail with `backend-unavailable`.
    */
-  protected mediapipeRoles(): Record<string, 'segment' | 'detect'> | null {
+  protected mediapipeRoles(): Record<string, MediapipeKind> | null {
     return null;
   }
   /** Extra template inside the stage (overlays, controls). */
@@ -381,7 +381,8 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
 
   /** Resolves a catalog name or URL into what the worker needs. */
   protected async loadSpecFor(src: string, backend: BackendName): Promise<{ spec: LoadSpec; entry: CatalogEntry | null; precision: Precision | null }> {
-    const resolved = await resolveModel(src, backend, { catalogUrl: this.catalog, precision: this.validPrecision(), integrity: this.integrityFor(src) });
+    const gpuF16 = backend === 'webgpu' ? await gpuHasF16() : false;
+    const resolved = await resolveModel(src, backend, { catalogUrl: this.catalog, precision: this.validPrecision(), integrity: this.integrityFor(src), gpuF16 });
     const entry = resolved.entry;
     const range = (entry?.outputs?.[0] as { range?: [number, number] } | undefined)?.range;
     return {
@@ -397,7 +398,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
   }
 
   /** A MediaPipe Tasks model: the catalog entry's `.tflite` with metadata, or a `.tflite` URL. */
-  protected async mediapipeSpecFor(src: string, task: 'segment' | 'detect'): Promise<{ spec: LoadSpec; entry: CatalogEntry | null; precision: Precision | null }> {
+  protected async mediapipeSpecFor(src: string, task: MediapipeKind): Promise<{ spec: LoadSpec; entry: CatalogEntry | null; precision: Precision | null }> {
     if (/\.tflite(\?|#|$)/i.test(src)) {
       const spec: LoadSpec = { url: new URL(src, document.baseURI).href, sha256: parseIntegrity(this.integrityFor(src)), input: null, labels: null, format: 'tflite', task };
       return { spec, entry: null, precision: null };
@@ -447,7 +448,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       // An invalid value is reported (bad-attribute) and runs as `auto`, never as a worker of its own.
       const backend = await resolveBackend(this.attrs.oneOf('backend', this.backend, BACKENDS, 'auto'));
       attempted = backend;
-      let mpRoles: Record<string, 'segment' | 'detect'> = {};
+      let mpRoles: Record<string, MediapipeKind> = {};
       if (backend === 'mediapipe') {
         const roles = this.mediapipeRoles();
         if (!roles) {

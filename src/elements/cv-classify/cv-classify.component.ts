@@ -1,4 +1,5 @@
 import { css, html, type TemplateResult } from 'lit';
+import type { MediapipeKind } from '../../runtime/types.js';
 import { CvError, type CvErrorDetail, toCvError } from '../../events/cv-error.js';
 import type { CvLearnDetail } from '../../events/cv-learn.js';
 import { drawLabels } from '../../overlay/labels.js';
@@ -152,7 +153,7 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
   }
 
   /** MediaPipe's FaceDetector finds the faces; the expression classifier stays on ONNX WASM in the same worker. */
-  protected override mediapipeRoles(): Record<string, 'segment' | 'detect'> | null {
+  protected override mediapipeRoles(): Record<string, MediapipeKind> | null {
     return this.roi === 'face' ? { detector: 'detect' } : null;
   }
 

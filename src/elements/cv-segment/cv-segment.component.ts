@@ -1,4 +1,5 @@
 import { html, type PropertyValues, type TemplateResult } from 'lit';
+import type { MediapipeKind } from '../../runtime/types.js';
 import { keyed } from 'lit/directives/keyed.js';
 import { CvError } from '../../events/cv-error.js';
 import { toCvError } from '../../errors.js';
@@ -6,7 +7,7 @@ import { own } from '../../page/resources.js';
 import { createCompositor, cssColorToRgb, isCssColor, type Compositor, type SegmentEffect } from '../../overlay/compositor.js';
 import type { SegmentResult } from '../../tasks/segment/pipeline.js';
 import type { PipelineRequest } from '../../worker/protocol.js';
-import type { InferenceClient } from '../../worker/worker-client.js';
+import type { InferenceClient } from '../../page/worker-client.js';
 import { CvElement, type LoadedModels, type ModelNeed } from '../cv-element.js';
 import type { CvResultBase } from '../../events/cv-result.js';
 import type { CvSegmentEventMap } from '../../frameworks/elements.generated.js';
@@ -93,7 +94,7 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
     return [{ role: 'segmenter', src: this.src || DEFAULT_SEGMENTER }];
   }
 
-  protected override mediapipeRoles(): Record<string, 'segment' | 'detect'> {
+  protected override mediapipeRoles(): Record<string, MediapipeKind> {
     return { segmenter: 'segment' };
   }
 

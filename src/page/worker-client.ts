@@ -1,12 +1,11 @@
 import { assetBase } from '../asset-base.js';
 import { CvError, toCvError } from '../errors.js';
-import { probe } from '../page/resources.js';
-import { startTrustedWorker } from '../page/trusted-types.js';
+import { probe } from './resources.js';
+import { startTrustedWorker } from './trusted-types.js';
 import type { EngineName } from '../runtime/types.js';
 import type { HeadFile } from '../tasks/learn/head.js';
-import type { FromWorker, LearnOp, LearnStatus, LoadSpec, LoadTimings, PipelineRequest, PipelineResult, ToWorker, WorkerPhases } from './protocol.js';
+import type { FromWorker, LearnOp, LearnStatus, LoadSpec, LoadTimings, PipelineRequest, PipelineResult, TestAction, ToWorker, WorkerPhases } from '../worker/protocol.js';
 import { Deadline, RecentDurations, noteWorkerHealthy, runBudget, testConfig, watchdogLimits, type TestConfig, type WorkerDeath } from './watchdog.js';
-import type { TestAction } from './worker-test-hooks.js';
 
 export interface RunAnswer {
   result: PipelineResult;
