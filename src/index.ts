@@ -20,6 +20,6 @@ export type { HeadFile } from './tasks/learn/head.js';
 export { InferenceClient } from './page/worker-client.js';
 export { setStrings, stringsFor, DEFAULT_STRINGS, type CvStrings } from './i18n/strings.js';
 export type { RecordOptions } from './controllers/recorder-controller.js';
-export { liveCameraStreams } from './camera/camera-hub.js';
+export { liveCameraStreams } from './page/camera-hub.js';
 // Per-tag attribute, property and event types (CvSegmentEventMap …), generated from custom-elements.json.
 export type * from './frameworks/elements.generated.js';

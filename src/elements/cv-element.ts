@@ -1,5 +1,5 @@
 import { LitElement, html, type CSSResultGroup, type PropertyValues, type TemplateResult } from 'lit';
-import { parseResolution } from '../camera/camera-hub.js';
+import { parseResolution } from '../page/camera-hub.js';
 import { AttributeGuard } from '../controllers/attribute-guard.js';
 import { CameraController } from '../controllers/camera-controller.js';
 import { FaultState } from '../controllers/fault-state.js';
