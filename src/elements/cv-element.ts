@@ -10,33 +10,17 @@ import { ProgressController } from '../controllers/progress-controller.js';
 import { RecorderController, type RecordLayer, type RecordOptions } from '../controllers/recorder-controller.js';
 import { StringsController } from '../controllers/strings-controller.js';
 import { CvError, toCvError, type CvErrorDetail } from '../events/cv-error.js';
-import type { CvBackendChangeDetail } from '../events/cv-backend-change.js';
 import { FaultBackoff } from '../controllers/fault-backoff.js';
-import { noteWorkerDeath, type WorkerDeath } from '../page/watchdog.js';
-import type { CvProgressDetail } from '../events/cv-progress.js';
-import type { CvReadyDetail } from '../events/cv-ready.js';
 import type { CvResultBase } from '../events/cv-result.js';
-import { catalogEntry, loadCatalog, modelFileUrl, parseIntegrity, resolveModel, type CatalogEntry, type Precision } from '../models/catalog.js';
-import { gpuHasF16, markWebgpuFailed, resolveBackend, type BackendChoice } from '../runtime/select-backend.js';
-import type { BackendName, EngineName, MediapipeKind } from '../runtime/types.js';
-import type { LoadSpec, PipelineRequest, PipelineResult } from '../worker/protocol.js';
-import { InferenceClient } from '../page/worker-client.js';
+import type { Precision } from '../models/catalog.js';
+import type { BackendChoice } from '../runtime/select-backend.js';
+import type { MediapipeKind } from '../runtime/types.js';
+import { LatestRun } from '../controllers/latest-run.js';
+import { ModelsController, type LoadedModels, type ModelNeed } from '../controllers/models-controller.js';
+import type { PipelineRequest, PipelineResult } from '../worker/protocol.js';
 import { baseStyles } from './cv-element.styles.js';
 
-/** A model an element needs, by the role it plays in the task's pipeline. */
-export interface ModelNeed {
-  role: string;
-  /** Catalog name or URL. */
-  src: string;
-}
-
-/** Models loaded for the current attributes: role → worker key, plus what the pipeline was told. */
-export interface LoadedModels {
-  backend: EngineName;
-  keys: Record<string, string>;
-  entries: Record<string, CatalogEntry | null>;
-  client: InferenceClient;
-}
+export type { LoadedModels, ModelNeed } from '../controllers/models-controller.js';
 
 /** What `element.stats` holds (see there). */
 export interface CvStats {
@@ -144,7 +128,12 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     phases: { grabMs: 0, toWorkerMs: 0, waitMs: 0, runMs: 0, pipelineMs: 0, resizeMs: 0, compositeMs: 0, backMs: 0, paintMs: 0 },
   };
 
-  protected models: LoadedModels | null = null;
+  /** The loaded models (null while loading, or after their worker died). */
+  protected get models(): LoadedModels | null {
+    return this.modelsCtl.current;
+  }
+  /** Loads, swaps, retries and releases the models (controllers/models-controller.ts). */
+  private readonly modelsCtl: ModelsController;
   protected readonly loop: FrameLoopController;
   /** The built-in strings for this element's language (see `setStrings`). */
   protected readonly i18n = new StringsController(this);
@@ -155,8 +144,8 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     layers: () => this.recordLayers(),
   });
   protected frameSize = { width: 0, height: 0 };
-  private loadToken = 0;
-  private sourceToken = 0;
+  /** The current connection of a camera or source: a newer one (or a disconnect) aborts the one before. */
+  private readonly sourceRun = new LatestRun();
   /** Validates every attribute where it is read: a warning, one `bad-attribute`, and the default. */
   protected readonly attrs = new AttributeGuard({ localName: this.localName, reportFault: (err, key) => (err ? this.fail(err, key) : this.clearFault(key)) });
   private readonly camera: CameraController;
@@ -203,6 +192,29 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       request: () => ({ facing: this.attrs.oneOf('facing', this.facing, ['user', 'environment'] as const, 'user'), ...this.cameraSize() }),
       onStream: (stream) => void this.showStream(stream),
       onError: (err) => this.fail(err),
+    });
+    this.modelsCtl = new ModelsController(this, {
+      backendAttr: () => this.backend,
+      // An invalid value is reported (bad-attribute) and runs as `auto`, never as a worker of its own.
+      backend: () => this.attrs.oneOf('backend', this.backend, BACKENDS, 'auto'),
+      precision: () => this.attrs.oneOf('precision', this.precision, PRECISIONS, ''),
+      catalog: () => this.catalog,
+      integrityFor: (src) => (this.integrity && src === this.src ? this.integrity : null),
+      needs: () => this.modelNeeds(),
+      mediapipeRoles: () => this.mediapipeRoles(),
+      prepare: (models) => this.prepareModels(models),
+      modelName: () => this.src || this.modelNeeds().map((n) => n.src).join('+'),
+      emit: (type, detail) => this.emit(type, detail),
+      fail: (err, cause) => this.fail(err, cause),
+      onReady: (detail) => {
+        // New models answer for model and run faults only: a camera or attribute fault still stands.
+        this.clearFault('model');
+        this.clearFault('run');
+        this.emit('cv-ready', detail);
+        this.loop.reschedule();
+        void this.processStill();
+      },
+      onLost: () => this.loop.reschedule(),
     });
   }
 
@@ -330,19 +342,13 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
   override connectedCallback(): void {
     super.connectedCallback();
     if (!this.hasUpdated) return;
-    void this.reloadModels();
+    void this.modelsCtl.reload();
     if (!this.stopped) void this.connectSource();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    clearTimeout(this.reloadTimer);
-    this.unwatchWorker?.();
-    this.unwatchWorker = null;
     this.disconnectSource();
-    this.releaseModels(this.models);
-    this.models = null;
-    this.loadToken++;
   }
 
   protected override willUpdate(changed: PropertyValues): void {
@@ -353,7 +359,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
 
   protected override updated(changed: PropertyValues): void {
     const modelKeys = ['src', 'backend', 'integrity', 'precision', 'catalog', ...this.modelAttributes()];
-    if (modelKeys.some((k) => changed.has(k))) void this.reloadModels();
+    if (modelKeys.some((k) => changed.has(k))) void this.modelsCtl.reload();
     if (['source', 'facing', 'resolution'].some((k) => changed.has(k)) && !this.stopped) void this.connectSource();
     if (changed.has('paused') || changed.has('maxFps')) {
       this.loop.reschedule();
@@ -377,220 +383,6 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     `;
   }
 
-  // ---- models ----------------------------------------------------------------------------------
-
-  /** Resolves a catalog name or URL into what the worker needs. */
-  protected async loadSpecFor(src: string, backend: BackendName): Promise<{ spec: LoadSpec; entry: CatalogEntry | null; precision: Precision | null }> {
-    const gpuF16 = backend === 'webgpu' ? await gpuHasF16() : false;
-    const resolved = await resolveModel(src, backend, { catalogUrl: this.catalog, precision: this.validPrecision(), integrity: this.integrityFor(src), gpuF16 });
-    const entry = resolved.entry;
-    const range = (entry?.outputs?.[0] as { range?: [number, number] } | undefined)?.range;
-    return {
-      spec: { url: resolved.url, sha256: resolved.sha256, input: entry?.input ?? null, labels: entry?.labels ?? null, ...(range ? { outputRange: range } : {}) },
-      entry,
-      precision: resolved.precision,
-    };
-  }
-
-  /** `integrity` for the model `src` names; null for every other model the element needs. */
-  private integrityFor(src: string): string | null {
-    return this.integrity && src === this.src ? this.integrity : null;
-  }
-
-  /** A MediaPipe Tasks model: the catalog entry's `.tflite` with metadata, or a `.tflite` URL. */
-  protected async mediapipeSpecFor(src: string, task: MediapipeKind): Promise<{ spec: LoadSpec; entry: CatalogEntry | null; precision: Precision | null }> {
-    if (/\.tflite(\?|#|$)/i.test(src)) {
-      const spec: LoadSpec = { url: new URL(src, document.baseURI).href, sha256: parseIntegrity(this.integrityFor(src)), input: null, labels: null, format: 'tflite', task };
-      return { spec, entry: null, precision: null };
-    }
-    const { entry } = await resolveModel(src, 'wasm', { catalogUrl: this.catalog, precision: this.validPrecision() });
-    if (!entry?.mediapipe) {
-      throw new CvError('backend-unavailable', `Model "${src}" has no MediaPipe (.tflite) file in the catalog; backend="mediapipe" cannot run it`);
-    }
-    const spec: LoadSpec = {
-      url: modelFileUrl(entry.mediapipe.file, this.catalog),
-      // The catalog's own pin: `integrity` describes the .onnx file `src` names, not this .tflite.
-      sha256: entry.mediapipe.sha256,
-      input: entry.input ?? null,
-      labels: entry.labels ?? null,
-      format: 'tflite',
-      task,
-    };
-    return { spec, entry, precision: null };
-  }
-
-  /** Expands catalog entries made of parts (a VAE's encoder and decoder) into one need per part. */
-  private async expandNeeds(needs: ModelNeed[]): Promise<ModelNeed[]> {
-    const out: ModelNeed[] = [];
-    for (const need of needs) {
-      if (/\.onnx(\?|#|$)/i.test(need.src) || need.src.includes('/')) {
-        out.push(need);
-        continue;
-      }
-      const catalog = await loadCatalog(this.catalog);
-      const parts = catalogEntry(catalog, need.src)?.parts;
-      if (parts) for (const [role, name] of Object.entries(parts)) out.push({ role, src: name });
-      else out.push(need);
-    }
-    return out;
-  }
-
-  private async reloadModels(retry = false): Promise<void> {
-    if (!this.isConnected) return;
-    // A load for a new reason (attributes, reconnect, worker restart) starts the retry spacing afresh.
-    if (!retry) this.loadBackoff.succeed();
-    const token = ++this.loadToken;
-    const t0 = performance.now();
-    const client: { c: InferenceClient | null } = { c: null };
-    const acquired: string[] = [];
-    let attempted: EngineName | null = null;
-    try {
-      // An invalid value is reported (bad-attribute) and runs as `auto`, never as a worker of its own.
-      const backend = await resolveBackend(this.attrs.oneOf('backend', this.backend, BACKENDS, 'auto'));
-      attempted = backend;
-      let mpRoles: Record<string, MediapipeKind> = {};
-      if (backend === 'mediapipe') {
-        const roles = this.mediapipeRoles();
-        if (!roles) {
-          throw new CvError('backend-unavailable', `backend="mediapipe" is not available for <${this.localName}> with these attributes (it runs <cv-segment> and <cv-classify roi="face">); use auto, wasm or webgpu`);
-        }
-        mpRoles = roles;
-      }
-      const ortBackend: BackendName = backend === 'mediapipe' ? 'wasm' : backend;
-      // The worker (and its runtime's start-up) first, so they overlap the catalog and model fetches.
-      client.c = InferenceClient.for(backend);
-      this.watchWorker(client.c, token);
-      const needs = await this.expandNeeds(this.modelNeeds());
-      if (token !== this.loadToken) return;
-      const keys: Record<string, string> = {};
-      const entries: Record<string, CatalogEntry | null> = {};
-      let threads = 1;
-      let fromCache = true;
-      let cached = true;
-      let precision: string | null = null;
-      const timings = { resolveMs: performance.now() - t0, runtimeMs: 0, fetchMs: 0, sessionMs: 0 };
-      // When one need fails, Promise.all rejects at once while its siblings are still loading: those
-      // release themselves when they arrive (`failed`), or nobody would.
-      let failed = false;
-      const loadOne = async (need: ModelNeed) => {
-        const mpTask = mpRoles[need.role];
-        const { spec, entry, precision: p } = mpTask ? await this.mediapipeSpecFor(need.src, mpTask) : await this.loadSpecFor(need.src, ortBackend);
-        const key = `${spec.url}#${spec.sha256 ?? ''}`;
-        const loaded = await client.c!.load(key, spec, (loaded, total) =>
-          token === this.loadToken && this.emit<CvProgressDetail>('cv-progress', { loaded, total, model: need.src }),
-        );
-        if (failed) return client.c!.release(key);
-        acquired.push(key);
-        keys[need.role] = key;
-        entries[need.role] = entry;
-        threads = loaded.threads;
-        for (const k of ['runtimeMs', 'fetchMs', 'sessionMs'] as const) timings[k] = Math.max(timings[k], loaded.timings[k]);
-        fromCache &&= loaded.fromCache;
-        cached &&= loaded.cached;
-        precision ??= p;
-      };
-      await Promise.all(
-        needs.map((need) =>
-          loadOne(need).catch((e) => {
-            failed = true;
-            throw e;
-          }),
-        ),
-      );
-      if (token !== this.loadToken) {
-        acquired.forEach((k) => client.c!.release(k));
-        return;
-      }
-      const next: LoadedModels = { backend, keys, entries, client: client.c };
-      await this.prepareModels(next);
-      if (token !== this.loadToken) {
-        acquired.forEach((k) => client.c!.release(k));
-        return;
-      }
-      const previous = this.models;
-      this.models = next;
-      this.releaseModels(previous);
-      // New models answer for model and run faults only: a camera or attribute fault still stands.
-      this.clearFault('model');
-      this.clearFault('run');
-      this.loadBackoff.succeed();
-      const detail: CvReadyDetail = { model: this.src || this.modelNeeds().map((n) => n.src).join('+'), backend, threads, loadMs: performance.now() - t0, precision, fromCache, cached, timings };
-      this.emit('cv-ready', detail);
-      this.loop.reschedule();
-      void this.processStill();
-    } catch (e) {
-      acquired.forEach((k) => client.c?.release(k));
-      if (token !== this.loadToken) return;
-      const err = toCvError(e, 'model-fetch');
-      // WebGPU that would not start, or could not make a session, under `auto`: WASM instead, announced.
-      if (attempted === 'webgpu' && this.backend === 'auto' && ['backend-unavailable', 'model-invalid', 'worker', 'inference'].includes(err.code)) {
-        this.fallBackToWasm(err.message);
-        return;
-      }
-      this.fail(err, 'model');
-      if (err.code === 'worker') this.reloadAfterDeath(attempted);
-      else if (err.code === 'timeout' || err.code === 'model-fetch') this.retryLoad(token);
-    }
-  }
-
-  /** Spacing of automatic retries of a load that failed on the network: 2 s, doubling up to 60 s. */
-  private readonly loadBackoff = new FaultBackoff(2_000, 60_000);
-
-  /**
-   * A stalled or failed download is usually the network, not the model: try again by itself, spaced.
-   * The fault was reported once (fail() de-duplicates); a src change or disconnect moves `loadToken`
-   * on, which cancels this retry.
-   */
-  private retryLoad(token: number): void {
-    clearTimeout(this.reloadTimer);
-    const wait = this.loadBackoff.fault();
-    this.reloadTimer = window.setTimeout(() => this.isConnected && token === this.loadToken && void this.reloadModels(true), wait);
-  }
-
-  // ---- worker faults ---------------------------------------------------------------------------
-
-  private unwatchWorker: (() => void) | null = null;
-  private reloadTimer = 0;
-
-  /** Follows the worker this load uses: if it dies or hangs, the element reports once and loads again. */
-  private watchWorker(client: InferenceClient, token: number): void {
-    this.unwatchWorker?.();
-    this.unwatchWorker = client.onDeath((err, why) => {
-      if (token !== this.loadToken && this.models?.client !== client) return;
-      this.onWorkerDeath(client, err, why);
-    });
-  }
-
-  private onWorkerDeath(client: InferenceClient, err: CvError, why: WorkerDeath): void {
-    // The worker took its sessions with it: nothing to release, and no frame may go to it any more.
-    if (this.models?.client === client) this.models = null;
-    this.loadToken++;
-    this.loop.reschedule();
-    if (why === 'device-lost' && this.backend === 'auto') {
-      this.fallBackToWasm(err.message);
-      return;
-    }
-    this.fail(why === 'device-lost' ? new CvError('backend-unavailable', `${err.message}; backend="webgpu" is retried, use "auto" to fall back to WASM`) : err);
-    this.reloadAfterDeath(client.backend);
-  }
-
-  private reloadAfterDeath(engine: EngineName | null): void {
-    clearTimeout(this.reloadTimer);
-    const wait = engine ? noteWorkerDeath(engine) : 1000;
-    this.reloadTimer = window.setTimeout(() => this.isConnected && void this.reloadModels(), wait);
-  }
-
-  private fallBackToWasm(reason: string): void {
-    markWebgpuFailed(reason);
-    this.emit<CvBackendChangeDetail>('cv-backend-change', { from: 'webgpu', to: 'wasm', reason });
-    void this.reloadModels();
-  }
-
-  private releaseModels(models: LoadedModels | null) {
-    if (!models) return;
-    for (const key of Object.values(models.keys)) models.client.release(key);
-  }
-
   // ---- source ----------------------------------------------------------------------------------
 
   private get video(): HTMLVideoElement {
@@ -598,7 +390,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
   }
 
   private disconnectSource() {
-    this.sourceToken++;
+    this.sourceRun.cancel();
     if (this.sourceRetry) own('timer', -1);
     clearTimeout(this.sourceRetry);
     this.sourceRetry = 0;
@@ -617,7 +409,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     await this.updateComplete;
     this.disconnectSource();
     if (!this.isConnected || this.stopped) return;
-    const token = this.sourceToken;
+    const run = this.sourceRun.start();
     try {
       if (this.source) {
         const root = this.getRootNode() as Document | ShadowRoot;
@@ -634,7 +426,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
           this.sourceRetry = window.setTimeout(() => {
             own('timer', -1);
             this.sourceRetry = 0;
-            if (token === this.sourceToken) void this.connectSource();
+            if (!run.aborted) void this.connectSource();
           }, 500);
           throw new CvError('source-not-found', `source="${this.source}" matches no element on the page`);
         }
@@ -660,7 +452,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       this.clearError('source-');
       this.camera.restart();
     } catch (e) {
-      if (token === this.sourceToken) this.fail(toCvError(e, 'camera-unavailable'), 'source');
+      if (!run.aborted) this.fail(toCvError(e, 'camera-unavailable'), 'source');
     }
   }
 
@@ -675,13 +467,10 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     return this.attrs.check('resolution', this.resolution, size !== null, size ?? { width: 640, height: 480 }, 'like "640x480"');
   }
 
-  private validPrecision(): Precision | '' {
-    return this.attrs.oneOf('precision', this.precision, PRECISIONS, '');
-  }
 
   /** The camera controller's stream arrives (or goes: null). */
   private async showStream(stream: MediaStream | null): Promise<void> {
-    const token = this.sourceToken;
+    const run = this.sourceRun.current;
     if (!this.hasUpdated) await this.updateComplete;
     const video = this.video;
     if (!stream) {
@@ -692,7 +481,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     }
     video.srcObject = stream;
     await video.play().catch(() => {});
-    if (token !== this.sourceToken || video.srcObject !== stream) return;
+    if (run !== this.sourceRun.current || video.srcObject !== stream) return;
     this.sourceEl = video;
     this.clearError('camera');
     this.loop.follow(video);

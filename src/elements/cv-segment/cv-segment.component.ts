@@ -1,4 +1,5 @@
 import { html, type PropertyValues, type TemplateResult } from 'lit';
+import { LatestRun } from '../../controllers/latest-run.js';
 import type { MediapipeKind } from '../../runtime/types.js';
 import { keyed } from 'lit/directives/keyed.js';
 import { CvError } from '../../events/cv-error.js';
@@ -59,7 +60,8 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
   /** The page-side compositor, used only where the worker cannot draw. */
   private compositor: Compositor | null = null;
   private lastMask: SegmentResult | null = null;
-  private backgroundToken = 0;
+  /** The background being loaded: a newer `background` aborts the one before. */
+  private readonly backgroundRun = new LatestRun();
   /** This element's compositor in the worker. */
   private readonly target = `cv-segment-${nextTarget++}`;
   /** Where compositing happens now: in a worker, on the page, or not decided yet. */
@@ -209,7 +211,7 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
   }
 
   private async loadBackground() {
-    const token = ++this.backgroundToken;
+    const run = this.backgroundRun.start();
     const mode = this.compositeMode;
     const comp = this.compositor;
     const set = (bg: HTMLImageElement | [number, number, number]) => {
@@ -236,10 +238,10 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
       img.crossOrigin = 'anonymous';
       img.src = new URL(value, document.baseURI).href;
       await img.decode();
-      if (token === this.backgroundToken) set(img);
+      if (!run.aborted) set(img);
       this.clearFault('background');
     } catch {
-      if (token === this.backgroundToken) this.fail(new CvError('source-unavailable', `background "${value}" is neither a CSS colour nor an image that loads`), 'background');
+      if (!run.aborted) this.fail(new CvError('source-unavailable', `background "${value}" is neither a CSS colour nor an image that loads`), 'background');
     }
   }
 
