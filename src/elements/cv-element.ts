@@ -20,8 +20,6 @@ import { ModelsController, type LoadedModels, type ModelNeed } from '../controll
 import type { PipelineRequest, PipelineResult } from '../worker/protocol.js';
 import { baseStyles } from './cv-element.styles.js';
 
-export type { LoadedModels, ModelNeed } from '../controllers/models-controller.js';
-
 /** What `element.stats` holds (see there). */
 export interface CvStats {
   fps: number;

@@ -8,7 +8,8 @@ import type { ClassifyResult } from '../../tasks/classify/pipeline.js';
 import type { HeadFile } from '../../tasks/learn/head.js';
 import type { LearnStatus, PipelineRequest } from '../../worker/protocol.js';
 import { baseStyles } from '../cv-element.styles.js';
-import { CvElement, type LoadedModels, type ModelNeed } from '../cv-element.js';
+import { CvElement } from '../cv-element.js';
+import type { LoadedModels, ModelNeed } from '../../controllers/models-controller.js';
 import type { CvResultBase } from '../../events/cv-result.js';
 import type { CvClassifyEventMap } from '../../frameworks/elements.generated.js';
 

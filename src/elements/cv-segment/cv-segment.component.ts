@@ -9,7 +9,8 @@ import { createCompositor, cssColorToRgb, isCssColor, type Compositor, type Segm
 import type { SegmentResult } from '../../tasks/segment/pipeline.js';
 import type { PipelineRequest } from '../../worker/protocol.js';
 import type { InferenceClient } from '../../page/worker-client.js';
-import { CvElement, type LoadedModels, type ModelNeed } from '../cv-element.js';
+import { CvElement } from '../cv-element.js';
+import type { LoadedModels, ModelNeed } from '../../controllers/models-controller.js';
 import type { CvResultBase } from '../../events/cv-result.js';
 import type { CvSegmentEventMap } from '../../frameworks/elements.generated.js';
 
