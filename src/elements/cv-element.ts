@@ -1,7 +1,6 @@
 import { LitElement, html, type CSSResultGroup, type PropertyValues, type TemplateResult } from 'lit';
-import { parseResolution } from '../page/camera-hub.js';
 import { AttributeGuard } from '../controllers/attribute-guard.js';
-import { CameraController } from '../controllers/camera-controller.js';
+import { SourceController, type FrameSource } from '../controllers/source-controller.js';
 import { FaultState } from '../controllers/fault-state.js';
 import { closeBitmap, own } from '../page/resources.js';
 import { FrameLoopController, type FrameTick } from '../controllers/frame-loop-controller.js';
@@ -15,7 +14,6 @@ import type { CvResultBase } from '../events/cv-result.js';
 import type { Precision } from '../models/catalog.js';
 import type { BackendChoice } from '../runtime/select-backend.js';
 import type { MediapipeKind } from '../runtime/types.js';
-import { LatestRun } from '../controllers/latest-run.js';
 import { ModelsController, type LoadedModels, type ModelNeed } from '../controllers/models-controller.js';
 import type { PipelineRequest, PipelineResult } from '../worker/protocol.js';
 import { baseStyles } from './cv-element.styles.js';
@@ -142,27 +140,21 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     layers: () => this.recordLayers(),
   });
   protected frameSize = { width: 0, height: 0 };
-  /** The current connection of a camera or source: a newer one (or a disconnect) aborts the one before. */
-  private readonly sourceRun = new LatestRun();
   /** Validates every attribute where it is read: a warning, one `bad-attribute`, and the default. */
   protected readonly attrs = new AttributeGuard({ localName: this.localName, reportFault: (err, key) => (err ? this.fail(err, key) : this.clearFault(key)) });
-  private readonly camera: CameraController;
+  /** The camera or `source` element frames come from (controllers/source-controller.ts). */
+  private readonly sourceCtl: SourceController;
   private readonly faults = new FaultState();
   /** The code of the fault shown now ('' for none): the message is translated by it. */
   private get errorCode(): string {
     return this.faults.shown?.code ?? '';
   }
-  private sourceEl: HTMLImageElement | HTMLVideoElement | HTMLCanvasElement | null = null;
+  private get sourceEl(): FrameSource | null {
+    return this.sourceCtl.element;
+  }
   private stopped = false;
   private frameCount = 0;
   private fpsWindow: number[] = [];
-  private sourceRetry = 0;
-  private readonly onSourceLoad = () => {
-    this.clearError('source-unavailable');
-    void this.processStill();
-  };
-  private readonly onSourceError = () =>
-    this.fail(new CvError('source-unavailable', `The source image "${this.source}" failed to load`));
 
   constructor() {
     super();
@@ -184,12 +176,14 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       maxFps: () => this.maxFps,
       enabled: () => !this.paused && !this.stopped && this.models !== null && this.sourceEl !== null && !(this.sourceEl instanceof HTMLImageElement),
     });
-    this.camera = new CameraController(this, {
-      wanted: () => this.isConnected && !this.stopped && !this.source && this.hasUpdated,
-      running: () => !this.paused,
-      request: () => ({ facing: this.attrs.oneOf('facing', this.facing, ['user', 'environment'] as const, 'user'), ...this.cameraSize() }),
-      onStream: (stream) => void this.showStream(stream),
-      onError: (err) => this.fail(err),
+    this.sourceCtl = new SourceController(this, {
+      attrs: this.attrs,
+      stopped: () => this.stopped,
+      follow: (video) => this.loop.follow(video),
+      still: () => void this.processStill(),
+      fail: (err, cause) => this.fail(err, cause),
+      clearError: (prefix) => this.clearError(prefix),
+      clearFault: (cause) => this.clearFault(cause),
     });
     this.modelsCtl = new ModelsController(this, {
       backendAttr: () => this.backend,
@@ -257,13 +251,13 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
   /** Starts (or restarts after `stop()`) the camera or source and the frame loop. */
   async start(): Promise<void> {
     this.stopped = false;
-    await this.connectSource();
+    await this.sourceCtl.connect();
   }
 
   /** Stops the frame loop and lets go of the camera; models stay loaded for a quick `start()`. */
   stop(): void {
     this.stopped = true;
-    this.disconnectSource();
+    this.sourceCtl.disconnect();
     this.loop.reschedule();
   }
 
@@ -341,12 +335,12 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     super.connectedCallback();
     if (!this.hasUpdated) return;
     void this.modelsCtl.reload();
-    if (!this.stopped) void this.connectSource();
+    if (!this.stopped) void this.sourceCtl.connect();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.disconnectSource();
+    this.sourceCtl.disconnect();
   }
 
   protected override willUpdate(changed: PropertyValues): void {
@@ -358,10 +352,10 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
   protected override updated(changed: PropertyValues): void {
     const modelKeys = ['src', 'backend', 'integrity', 'precision', 'catalog', ...this.modelAttributes()];
     if (modelKeys.some((k) => changed.has(k))) void this.modelsCtl.reload();
-    if (['source', 'facing', 'resolution'].some((k) => changed.has(k)) && !this.stopped) void this.connectSource();
+    if (['source', 'facing', 'resolution'].some((k) => changed.has(k)) && !this.stopped) void this.sourceCtl.connect();
     if (changed.has('paused') || changed.has('maxFps')) {
       this.loop.reschedule();
-      this.camera.update();
+      this.sourceCtl.camera.update();
       if (!this.paused) void this.processStill();
     }
   }
@@ -379,110 +373,6 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       </div>
       ${this.renderControls()}
     `;
-  }
-
-  // ---- source ----------------------------------------------------------------------------------
-
-  private get video(): HTMLVideoElement {
-    return this.renderRoot.querySelector('video')!;
-  }
-
-  private disconnectSource() {
-    this.sourceRun.cancel();
-    if (this.sourceRetry) own('timer', -1);
-    clearTimeout(this.sourceRetry);
-    this.sourceRetry = 0;
-    this.camera.stop();
-    if (this.sourceEl instanceof HTMLImageElement) {
-      this.sourceEl.removeEventListener('load', this.onSourceLoad);
-      this.sourceEl.removeEventListener('error', this.onSourceError);
-      own('listener', -2);
-    }
-    if (this.hasUpdated) this.video.srcObject = null;
-    this.sourceEl = null;
-    this.loop.follow(null);
-  }
-
-  private async connectSource(): Promise<void> {
-    await this.updateComplete;
-    this.disconnectSource();
-    if (!this.isConnected || this.stopped) return;
-    const run = this.sourceRun.start();
-    try {
-      if (this.source) {
-        const root = this.getRootNode() as Document | ShadowRoot;
-        let el: Element | null;
-        try {
-          el = root.querySelector?.(this.source) ?? document.querySelector(this.source);
-        } catch {
-          // Not a selector at all: no element will ever match, so no retry.
-          throw new CvError('source-not-found', `source="${this.source}" is not a valid CSS selector`);
-        }
-        if (!el) {
-          // The element may be added later: look again shortly, and say why nothing shows meanwhile.
-          own('timer');
-          this.sourceRetry = window.setTimeout(() => {
-            own('timer', -1);
-            this.sourceRetry = 0;
-            if (!run.aborted) void this.connectSource();
-          }, 500);
-          throw new CvError('source-not-found', `source="${this.source}" matches no element on the page`);
-        }
-        if (!(el instanceof HTMLImageElement || el instanceof HTMLVideoElement || el instanceof HTMLCanvasElement)) {
-          throw new CvError('bad-attribute', `source must select an <img>, <video> or <canvas>; "${this.source}" is a <${el.localName}>`);
-        }
-        this.sourceEl = el;
-        // A new source element: faults about the one before (not found, failed, tainted) are moot.
-        this.clearFault('source');
-        if (el instanceof HTMLImageElement) {
-          el.addEventListener('load', this.onSourceLoad);
-          el.addEventListener('error', this.onSourceError);
-          own('listener', 2);
-          if (el.complete && el.naturalWidth === 0 && el.src) this.onSourceError();
-          this.loop.follow(null);
-          void this.processStill();
-        } else {
-          this.loop.follow(el instanceof HTMLVideoElement ? el : null);
-        }
-        return;
-      }
-      // The camera: the controller takes it while the element is watched and calls showStream().
-      this.clearError('source-');
-      this.camera.restart();
-    } catch (e) {
-      if (!run.aborted) this.fail(toCvError(e, 'camera-unavailable'), 'source');
-    }
-  }
-
-  /** The camera's resolution: the attribute when it parses, else the default (with a warning). */
-  private cameraSize(): { width: number; height: number } {
-    let size: { width: number; height: number } | null = null;
-    try {
-      size = parseResolution(this.resolution);
-    } catch {
-      size = null;
-    }
-    return this.attrs.check('resolution', this.resolution, size !== null, size ?? { width: 640, height: 480 }, 'like "640x480"');
-  }
-
-
-  /** The camera controller's stream arrives (or goes: null). */
-  private async showStream(stream: MediaStream | null): Promise<void> {
-    const run = this.sourceRun.current;
-    if (!this.hasUpdated) await this.updateComplete;
-    const video = this.video;
-    if (!stream) {
-      if (video.srcObject) video.srcObject = null;
-      if (this.sourceEl === video) this.sourceEl = null;
-      this.loop.follow(null);
-      return;
-    }
-    video.srcObject = stream;
-    await video.play().catch(() => {});
-    if (run !== this.sourceRun.current || video.srcObject !== stream) return;
-    this.sourceEl = video;
-    this.clearError('camera');
-    this.loop.follow(video);
   }
 
   // ---- frames ----------------------------------------------------------------------------------
