@@ -1,12 +1,10 @@
-export { CvClassify } from './elements/cv-classify/cv-classify.js';
-export { CvSegment } from './elements/cv-segment/cv-segment.js';
-export { CvGenerate } from './elements/cv-generate/cv-generate.js';
+// Every tag (registered on import) and its result type: generated from the element folders' manifest.
+export * from './elements/tags.generated.js';
 export { CvElement } from './elements/cv-element.js';
 export type { CvStats } from './elements/cv-element.js';
 export { setAssetBase } from './asset-base.js';
-export type { ClassifyOutput, TrainResult } from './elements/cv-classify/cv-classify.component.js';
-export type { SegmentOutput } from './elements/cv-segment/cv-segment.component.js';
-export type { GenerateOutput } from './elements/cv-generate/cv-generate.component.js';
+export type { TrainResult } from './elements/cv-classify/cv-classify.component.js';
+export type { DetectedObject } from './tasks/detect-objects/objects.js';
 export type { CvErrorDetail, CvErrorEvent } from './events/cv-error.js';
 export { CvError, ERROR_CODES, type CvErrorCode } from './events/cv-error.js';
 export type { CvBackendChangeDetail, CvBackendChangeEvent } from './events/cv-backend-change.js';

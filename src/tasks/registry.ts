@@ -3,6 +3,7 @@
  * elements/ and one line here (docs/adding-a-task.md).
  */
 import { classifyTask } from './classify/index.js';
+import { detectObjectsTask } from './detect-objects/index.js';
 import { generateTask } from './generate/index.js';
 import { learnTask } from './learn/index.js';
 import { segmentTask } from './segment/index.js';
@@ -13,6 +14,7 @@ export const TASKS = {
   segment: segmentTask,
   generate: generateTask,
   learn: learnTask,
+  'detect-objects': detectObjectsTask,
 } as const;
 
 export type TaskName = keyof typeof TASKS;
