@@ -246,6 +246,77 @@ export const BUNDLED_CATALOG = {
         "bytes": 229992
       }
     },
+    "face-embedding": {
+      "task": "features",
+      "input": {
+        "color": "rgb",
+        "layout": "NHWC",
+        "mean": [
+          0,
+          0,
+          0
+        ],
+        "name": "input_1",
+        "shape": [
+          1,
+          224,
+          224,
+          3
+        ],
+        "std": [
+          0.00392156862745098,
+          0.00392156862745098,
+          0.00392156862745098
+        ]
+      },
+      "outputs": [
+        {
+          "meaning": "identity descriptor (global average pool of the MobileNet trunk); compare faces by cosine or Euclidean distance",
+          "name": "global_pooling/Mean",
+          "shape": [
+            1,
+            1024
+          ]
+        },
+        {
+          "meaning": "age distribution over 0…99 years (softmax)",
+          "name": "age_pred/Softmax",
+          "range": [
+            0,
+            1
+          ],
+          "shape": [
+            1,
+            100
+          ]
+        },
+        {
+          "meaning": "gender score: ≤ 0.5 female, > 0.5 male (sigmoid)",
+          "name": "gender_pred/Sigmoid",
+          "range": [
+            0,
+            1
+          ],
+          "shape": [
+            1,
+            1
+          ]
+        }
+      ],
+      "labels": null,
+      "variants": {
+        "fp16": {
+          "file": "face-embedding.fp16.onnx",
+          "sha256": "184b78aebceccf39ad5288e3f46f8cec1bf97ccb7da1d81e88bc9f037655f01a",
+          "bytes": 7002488
+        },
+        "fp32": {
+          "file": "face-embedding.fp32.onnx",
+          "sha256": "faf50bbcad0b042beee61c71d9c5296b2434b42f58b16a8008c8cbc04fb7b3a9",
+          "bytes": 13980927
+        }
+      }
+    },
     "fashion-cnn": {
       "task": "classify",
       "input": {
@@ -357,6 +428,136 @@ export const BUNDLED_CATALOG = {
           "sha256": "426ee47f4a58239156eaa10fde3ffa402758e6fc451139e2274515beafa539ce",
           "bytes": 283803,
           "default": false
+        }
+      }
+    },
+    "object-detection": {
+      "task": "detect",
+      "input": {
+        "color": "rgb",
+        "layout": "NHWC",
+        "mean": [
+          0,
+          0,
+          0
+        ],
+        "name": "tower_0/images",
+        "shape": [
+          1,
+          512,
+          512,
+          3
+        ],
+        "std": [
+          0.00392156862745098,
+          0.00392156862745098,
+          0.00392156862745098
+        ]
+      },
+      "outputs": [
+        {
+          "format": "x1,y1,x2,y2,score,class",
+          "meaning": "100 detections, best first: x1, y1, x2, y2 in input pixels (0…512), score 0…1, COCO-80 class index (see labels). Decoded in the graph (heatmap peaks = 3×3 max-pool, top 100); rows overlap across classes, so apply class-aware NMS",
+          "name": "tower_0/detections",
+          "shape": [
+            1,
+            100,
+            6
+          ]
+        }
+      ],
+      "labels": [
+        "person",
+        "bicycle",
+        "car",
+        "motorcycle",
+        "airplane",
+        "bus",
+        "train",
+        "truck",
+        "boat",
+        "traffic light",
+        "fire hydrant",
+        "stop sign",
+        "parking meter",
+        "bench",
+        "bird",
+        "cat",
+        "dog",
+        "horse",
+        "sheep",
+        "cow",
+        "elephant",
+        "bear",
+        "zebra",
+        "giraffe",
+        "backpack",
+        "umbrella",
+        "handbag",
+        "tie",
+        "suitcase",
+        "frisbee",
+        "skis",
+        "snowboard",
+        "sports ball",
+        "kite",
+        "baseball bat",
+        "baseball glove",
+        "skateboard",
+        "surfboard",
+        "tennis racket",
+        "bottle",
+        "wine glass",
+        "cup",
+        "fork",
+        "knife",
+        "spoon",
+        "bowl",
+        "banana",
+        "apple",
+        "sandwich",
+        "orange",
+        "broccoli",
+        "carrot",
+        "hot dog",
+        "pizza",
+        "donut",
+        "cake",
+        "chair",
+        "couch",
+        "potted plant",
+        "bed",
+        "dining table",
+        "toilet",
+        "tv",
+        "laptop",
+        "mouse",
+        "remote",
+        "keyboard",
+        "cell phone",
+        "microwave",
+        "oven",
+        "toaster",
+        "sink",
+        "refrigerator",
+        "book",
+        "clock",
+        "vase",
+        "scissors",
+        "teddy bear",
+        "hair drier",
+        "toothbrush"
+      ],
+      "variants": {
+        "fp16": {
+          "file": "object-detection.fp16.onnx",
+          "sha256": "dfa9a24947a0e8059834f0b7d806a4029a821bbbf282a2c7d33449f725e58280",
+          "bytes": 4116116
+        },
+        "fp32": {
+          "file": "object-detection.fp32.onnx",
+          "sha256": "b80aa23bf7eddc10934941b95eed53dc2f8ac34e0939e3329078347286efaa07",
+          "bytes": 8145910
         }
       }
     },
@@ -621,6 +822,8 @@ export const MODEL_FILES: Record<string, () => URL> = {
   'face-detection.fp32.onnx': () => new URL('../models/face-detection.fp32.onnx', import.meta.url),
   'face-detection.int8.onnx': () => new URL('../models/face-detection.int8.onnx', import.meta.url),
   'face-detection.tflite': () => new URL('../models/face-detection.tflite', import.meta.url),
+  'face-embedding.fp16.onnx': () => new URL('../models/face-embedding.fp16.onnx', import.meta.url),
+  'face-embedding.fp32.onnx': () => new URL('../models/face-embedding.fp32.onnx', import.meta.url),
   'fashion-cnn.fp16.onnx': () => new URL('../models/fashion-cnn.fp16.onnx', import.meta.url),
   'fashion-cnn.fp32.onnx': () => new URL('../models/fashion-cnn.fp32.onnx', import.meta.url),
   'fashion-cnn.int8.onnx': () => new URL('../models/fashion-cnn.int8.onnx', import.meta.url),
@@ -636,6 +839,8 @@ export const MODEL_FILES: Record<string, () => URL> = {
   'features.fp16.onnx': () => new URL('../models/features.fp16.onnx', import.meta.url),
   'features.fp32.onnx': () => new URL('../models/features.fp32.onnx', import.meta.url),
   'features.int8.onnx': () => new URL('../models/features.int8.onnx', import.meta.url),
+  'object-detection.fp16.onnx': () => new URL('../models/object-detection.fp16.onnx', import.meta.url),
+  'object-detection.fp32.onnx': () => new URL('../models/object-detection.fp32.onnx', import.meta.url),
   'selfie-segmentation-landscape.fp16.onnx': () => new URL('../models/selfie-segmentation-landscape.fp16.onnx', import.meta.url),
   'selfie-segmentation-landscape.fp32.onnx': () => new URL('../models/selfie-segmentation-landscape.fp32.onnx', import.meta.url),
   'selfie-segmentation-landscape.int8.onnx': () => new URL('../models/selfie-segmentation-landscape.int8.onnx', import.meta.url),

@@ -18,6 +18,11 @@ import { loadImage, resizeRGBA, toNHWC, PHOTOS } from './lib/images.mjs';
 import { transposeConvNHWC, sigmoid, maxAbsDiff, maxAbs, maskIoU, argmax, psnr } from './lib/reference-ops.mjs';
 import { decodeTensor } from './lib/convert-tflite.mjs';
 import { addImageMetadata } from './lib/tflite-metadata.mjs';
+import { OBJECT_ROWS, compareDetections, detectionRows, nms } from './lib/detections.mjs';
+import { COCO80 } from './lib/labels.mjs';
+
+/** Score threshold at which decoded detections are compared (Human's default minConfidence for this model). */
+export const OBJECT_THRESHOLD = 0.2;
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -118,9 +123,107 @@ const MODELS = [
     verify: verifyTfjs,
     photos: 5,
   },
+  {
+    name: 'object-detection',
+    task: 'detect',
+    source: {
+      package: '@vladmandic/human', file: 'models/centernet.json',
+      originLicense: 'not stated upstream: 610265158/mobilenetv3_centernet (MobileNetV3 + CenterNet, the model Human names "CenterNet with MobileNet v3") has no licence file; trained on MS COCO 2017 (annotations CC BY 4.0). Human redistributes the weights, fp16-quantized, under MIT',
+      url: 'https://github.com/610265158/mobilenetv3_centernet',
+    },
+    // Human feeds the frame resized to 512×512 as float 0…255 RGB, no normalization (src/object/centernet.ts).
+    input: { name: 'tower_0/images', shape: [1, 512, 512, 3], layout: 'NHWC', color: 'rgb', mean: [0, 0, 0], std: [1 / 255, 1 / 255, 1 / 255] },
+    outputs: (o) => [{
+      name: o[0].name, shape: o[0].shape, format: OBJECT_ROWS,
+      meaning: '100 detections, best first: x1, y1, x2, y2 in input pixels (0…512), score 0…1, COCO-80 class index (see labels). Decoded in the graph (heatmap peaks = 3×3 max-pool, top 100); rows overlap across classes, so apply class-aware NMS',
+    }],
+    labels: COCO80,
+    notes: 'Only the decoded "tower_0/detections" output is kept; the raw heads (tower_0/keypoints 128×128×80, tower_0/wh) are pruned.',
+    convert: (p) => convertTfjs(p, { outputs: ['tower_0/detections'] }),
+    verify: verifyObjects,
+    photos: 4,
+  },
+  {
+    name: 'face-embedding',
+    task: 'features',
+    source: {
+      package: '@vladmandic/human', file: 'models/faceres.json',
+      originLicense: 'not stated upstream: av-savchenko/HSE_FaceRec_tf (HSE FaceRes age/gender/identity, MobileNet pre-trained for identification on VGGFace2) has no licence file; Human redistributes the weights, fp16-quantized, under MIT',
+      url: 'https://github.com/av-savchenko/HSE_FaceRec_tf',
+    },
+    // Human: face crop resized to 224×224, 0…1 RGB times 255 (src/face/faceres.ts).
+    input: { name: 'input_1', shape: [1, 224, 224, 3], layout: 'NHWC', color: 'rgb', mean: [0, 0, 0], std: [1 / 255, 1 / 255, 1 / 255] },
+    outputs: (o) => [
+      { name: o[0].name, shape: o[0].shape, meaning: 'identity descriptor (global average pool of the MobileNet trunk); compare faces by cosine or Euclidean distance' },
+      { name: o[1].name, shape: o[1].shape, meaning: 'age distribution over 0…99 years (softmax)', range: [0, 1] },
+      { name: o[2].name, shape: o[2].shape, meaning: 'gender score: ≤ 0.5 female, > 0.5 male (sigmoid)', range: [0, 1] },
+    ],
+    labels: null,
+    notes: 'Expects a face crop. Outputs reordered so the descriptor comes first.',
+    convert: (p) => convertTfjs(p, { outputs: ['global_pooling/Mean', 'age_pred/Softmax', 'gender_pred/Sigmoid'] }),
+    verify: verifyTfjsOutputs,
+    photos: 4,
+  },
 ];
 
 // ---------------- verification ----------------
+
+/** Decoded detections of the ONNX model against TF.js's on the same photos, at <cv-detect>'s default threshold. */
+async function verifyObjects(def, src, onnxBytes) {
+  const ref = await createTfjsRunner(src);
+  const sess = await ortSession(onnxBytes);
+  const pairs = [];
+  let maxDiff = 0;
+  const photos = PHOTOS.slice(0, def.photos ?? PHOTOS.length);
+  const found = {};
+  for (const p of photos) {
+    const x = photoInput(p, def.input);
+    const rs = ref.run(x, def.input.shape);
+    const r = rs.find((t) => t.length === 100 * 6); // the detections output among the signature outputs TF.js returns
+    const a = (await sess.run({ [def.input.name]: new ort.Tensor('float32', x, def.input.shape) }))[sess.outputNames[0]].data;
+    maxDiff = Math.max(maxDiff, maxAbsDiff(a, r));
+    pairs.push({ ref: r, cand: a });
+    found[path.basename(p)] = [...new Set(nms(detectionRows(a, OBJECT_THRESHOLD)).map((d) => def.labels[d.cls]))];
+  }
+  ref.dispose();
+  return {
+    reference: `@tensorflow/tfjs ${pkgInfo('@tensorflow/tfjs').version} CPU backend in Node, output tower_0/detections`,
+    photos: photos.map((p) => path.basename(p)),
+    maxAbsDiffPixels: round(maxDiff), ...roundAll(compareDetections(pairs, { threshold: OBJECT_THRESHOLD })), labelsFound: found,
+  };
+}
+
+/** Every output of the ONNX model against TF.js's (matched by size): max difference and descriptor cosine. */
+async function verifyTfjsOutputs(def, src, onnxBytes) {
+  const ref = await createTfjsRunner(src);
+  const sess = await ortSession(onnxBytes);
+  let maxDiff = 0, minCos = 1;
+  const photos = PHOTOS.slice(0, def.photos ?? PHOTOS.length);
+  for (const p of photos) {
+    const x = photoInput(p, def.input);
+    const rs = ref.run(x, def.input.shape);
+    const o = await sess.run({ [def.input.name]: new ort.Tensor('float32', x, def.input.shape) });
+    sess.outputNames.forEach((n, i) => {
+      const a = o[n].data;
+      const r = rs.find((t) => t.length === a.length);
+      maxDiff = Math.max(maxDiff, maxAbsDiff(a, r));
+      if (i === 0) minCos = Math.min(minCos, cosine(a, r));
+    });
+  }
+  ref.dispose();
+  return {
+    reference: `@tensorflow/tfjs ${pkgInfo('@tensorflow/tfjs').version} CPU backend in Node, all outputs`,
+    photos: photos.map((p) => path.basename(p)), maxAbsDiff: round(maxDiff), descriptorMinCosine: round(minCos, 6),
+  };
+}
+
+function cosine(a, b) {
+  let ab = 0, aa = 0, bb = 0;
+  for (let i = 0; i < a.length; i++) { ab += a[i] * b[i]; aa += a[i] * a[i]; bb += b[i] * b[i]; }
+  return ab / Math.sqrt(aa * bb || 1);
+}
+
+const roundAll = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? round(v, 4) : v]));
 
 async function verifyTfliteTensors(def, src, onnxBytes) {
   const ref = await createTfliteRunner(fs.readFileSync(src));
@@ -240,7 +343,8 @@ export function mergeCatalog(existing, entries) {
   for (const [name, entry] of Object.entries(entries)) {
     const prev = cat.models[name];
     // Keep variants other tools added (int8, fp16); replace what this builder owns.
-    cat.models[name] = { ...entry, variants: { ...(prev?.variants ?? {}), ...entry.variants } };
+    // rejectedVariants (variants that missed their bar, written by build-variants) stay with the entry too.
+    cat.models[name] = { ...entry, ...(prev?.rejectedVariants ? { rejectedVariants: prev.rejectedVariants } : {}), variants: { ...(prev?.variants ?? {}), ...entry.variants } };
   }
   return cat;
 }

@@ -17,7 +17,8 @@ import { convertFp16, quantizeInt8 } from './lib/quantize.mjs';
 import { verifyNode, round } from './lib/verify.mjs';
 import { searchKeepFloat, SEARCH_METRICS } from './lib/mixed.mjs';
 import { DEFAULT_PHOTOS, loadPhotoRgba, rgbaToTensor, specGeometry } from './lib/photos.mjs';
-import { stableStringify } from './build-models.mjs';
+import { stableStringify, OBJECT_THRESHOLD } from './build-models.mjs';
+import { OBJECT_ROWS } from './lib/detections.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MODELS = path.join(ROOT, 'models');
@@ -55,7 +56,7 @@ export function int8OptionsFor(name, lists = keepFloatLists()) {
 /** The verify task for a catalog entry, or null when it has no comparable output. */
 function verifyTask(name, entry) {
   if (entry.task === 'segment') return 'segment';
-  if (entry.task === 'detect') return 'detect';
+  if (entry.task === 'detect') return entry.outputs?.[0]?.format === OBJECT_ROWS ? 'objects' : 'detect';
   if (entry.task === 'classify') return 'classify';
   if (entry.task === 'features' || entry.task === 'encode') return 'features';
   if (entry.task === 'generate') return 'generate';
@@ -96,7 +97,7 @@ function selectionFeeds(entry) {
 }
 
 const describe = (r) => {
-  const keep = ['backend', 'samples', 'maxAbsDiff', 'top1Agreement', 'maskIoU', 'worstMaskIoU', 'boxIoU', 'detectionAgreement', 'maxScoreDiff', 'psnr', 'worstPsnr', 'meanCosine', 'minCosine', 'pass'];
+  const keep = ['backend', 'samples', 'maxAbsDiff', 'top1Agreement', 'maskIoU', 'worstMaskIoU', 'threshold', 'boxIoU', 'worstBoxIoU', 'detectionAgreement', 'topLabelAgreement', 'matched', 'unmatched', 'maxScoreDiff', 'psnr', 'worstPsnr', 'meanCosine', 'minCosine', 'pass'];
   const out = {};
   for (const k of keep) if (r[k] !== undefined) out[k] = typeof r[k] === 'number' ? round(r[k], 4) : r[k];
   if (r.latency) out.latency = { threads: r.latency.threads, fp32CpuMs: r.latency.referenceCpuMs, cpuMs: r.latency.candidateCpuMs, ratio: r.latency.cpuRatio };
@@ -128,14 +129,17 @@ async function variantsFor(name, entry, { latencyRuns, reverify }) {
   const fp16Meta = write('fp16', encodeModel(convertFp16(model, {}).model));
   // Same bytes as last time: keep the recorded figures (latency is a measurement and varies from run to
   // run; keeping it makes the catalog reproduce bit for bit). --reverify measures again.
-  const prev = entry.variants;
+  // A variant that missed its bar last time is recorded under rejectedVariants (its file is not shipped).
+  const prev = { int8: entry.variants.int8 ?? entry.rejectedVariants?.int8, fp16: entry.variants.fp16 ?? entry.rejectedVariants?.fp16 };
   if (!reverify && prev.int8?.sha256 === int8Meta.sha256 && prev.fp16?.sha256 === fp16Meta.sha256 && prev.int8.verify && prev.fp16.verify) {
-    const { keepFloat, mixedPrecision, ...rest } = prev.int8;
-    void keepFloat; void mixedPrecision;
-    return { int8: { ...rest, ...int8Meta, verify: prev.int8.verify }, fp16: prev.fp16 };
+    const { keepFloat, mixedPrecision, reason, ...rest } = prev.int8;
+    void keepFloat; void mixedPrecision; void reason;
+    const { reason: r16, ...fp16Rest } = prev.fp16;
+    void r16;
+    return withoutRejected({ int8: { ...rest, ...int8Meta, verify: prev.int8.verify }, fp16: { ...fp16Rest, ...fp16Meta } });
   }
   const v8 = describe(
-    await verifyNode({ candidate: path.join(MODELS, int8Meta.file), reference: fp32File, task, feeds: check, latencyRuns, runtime: 'web', threads: 1 }),
+    await verifyNode({ candidate: path.join(MODELS, int8Meta.file), reference: fp32File, task, feeds: check, latencyRuns, runtime: 'web', threads: 1, ...(task === 'objects' ? { detThreshold: OBJECT_THRESHOLD } : {}) }),
   );
   v8.reference = 'fp32 on onnxruntime-web 1.30 WASM (in Node), same inputs; latency is CPU time, 1 thread';
   // int8 is the WASM default only where it meets the accuracy bar and is actually faster than fp32 there.
@@ -143,10 +147,26 @@ async function variantsFor(name, entry, { latencyRuns, reverify }) {
   out.int8 = { ...int8Meta, verify: v8, ...(v8.pass && fast ? {} : { default: false }) };
   if (!(v8.pass && fast)) out.int8.notDefaultBecause = !v8.pass ? 'misses the accuracy bar' : `slower than fp32 on WASM (×${v8.latency.ratio})`;
 
-  const v16 = describe(await verifyNode({ candidate: path.join(MODELS, fp16Meta.file), reference: fp32File, task, feeds: check, runtime: 'node' }));
+  const v16 = describe(await verifyNode({ candidate: path.join(MODELS, fp16Meta.file), reference: fp32File, task, feeds: check, runtime: 'node', ...(task === 'objects' ? { detThreshold: OBJECT_THRESHOLD } : {}) }));
   v16.reference = 'fp32 on onnxruntime-node CPU, same inputs (WebGPU fp16 needs shader-f16, which SwiftShader lacks: not measured on a GPU here)';
   out.fp16 = { ...fp16Meta, verify: v16, ...(v16.pass ? {} : { default: false }) };
-  return out;
+  return withoutRejected(out);
+}
+
+/**
+ * A variant that misses its accuracy bar is not shipped: its file is deleted and its figures are kept under
+ * `rejected` (the catalog's rejectedVariants), so the catalog says why the precision is missing.
+ */
+function withoutRejected(made) {
+  const variants = {}, rejected = {};
+  for (const [p, v] of Object.entries(made)) {
+    if (v.verify?.pass !== false) { variants[p] = v; continue; }
+    fs.rmSync(path.join(MODELS, v.file), { force: true });
+    const { file, default: d, notDefaultBecause, ...kept } = v;
+    void file; void d; void notDefaultBecause;
+    rejected[p] = { ...kept, reason: 'misses the accuracy bar; not shipped' };
+  }
+  return { variants, rejected };
 }
 
 /** Task metric the search drives for a catalog entry. */
@@ -186,11 +206,14 @@ async function main(argv) {
   for (const [name, entry] of Object.entries(catalog.models)) {
     if (entry.parts || !entry.variants?.fp32 || (only && !only.includes(name))) continue;
     const t0 = Date.now();
-    const made = await variantsFor(name, entry, { latencyRuns, reverify });
+    const { variants: made, rejected } = await variantsFor(name, entry, { latencyRuns, reverify });
     entry.variants = { ...entry.variants, ...made };
-    const i8 = made.int8.verify;
+    for (const p of Object.keys(rejected)) delete entry.variants[p];
+    if (Object.keys(rejected).length) entry.rejectedVariants = rejected;
+    else delete entry.rejectedVariants;
+    const i8 = (made.int8 ?? rejected.int8).verify;
     process.stdout.write(
-      `${name}: int8 ${JSON.stringify({ pass: i8.pass, ratio: i8.latency?.ratio, default: made.int8.default !== false })} fp16 pass ${made.fp16.verify.pass} (${Date.now() - t0} ms)\n`,
+      `${name}: int8 ${JSON.stringify({ pass: i8.pass, ratio: i8.latency?.ratio, shipped: !!made.int8, default: !!made.int8 && made.int8.default !== false })} fp16 pass ${(made.fp16 ?? rejected.fp16).verify.pass} (${Date.now() - t0} ms)\n`,
     );
     fs.writeFileSync(catalogPath, stableStringify(catalog));
   }

@@ -130,6 +130,31 @@ function hwcmToOnnx(w) {
 }
 
 const b64 = (s) => Buffer.from(s, 'base64').toString('utf8');
+const TF_DTYPES = { DT_FLOAT: 'float32', DT_INT32: 'int32', DT_INT64: 'int64', DT_BOOL: 'bool', DT_UINT8: 'uint8', DT_INT8: 'int8' };
+
+/**
+ * Resolves a StridedSlice's masks to plain begin/end/strides per axis (TensorFlow semantics: a set
+ * begin/end mask bit means "from the start"/"to the end"; shrink_axis takes one element and drops the axis).
+ */
+export function stridedSliceBounds(n, shape, beginIn, endIn, stridesIn) {
+  const mask = (k) => Number(n.attr?.[k]?.i ?? 0);
+  if (mask('ellipsis_mask') || mask('new_axis_mask')) throw new ConversionError('StridedSlice with ellipsis_mask or new_axis_mask is not supported');
+  const bm = mask('begin_mask'), em = mask('end_mask'), sm = mask('shrink_axis_mask');
+  const begin = [], end = [], strides = [], squeeze = [];
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    const given = i < beginIn.length;
+    const st = given ? Number(stridesIn[i]) : 1;
+    if (st <= 0) throw new ConversionError('StridedSlice with a negative or zero stride is not supported');
+    let b = !given || (bm >> i) & 1 ? 0 : Number(beginIn[i]);
+    let en = !given || (em >> i) & 1 ? d : Number(endIn[i]);
+    if (b < 0) b += d;
+    if (en < 0) en += d;
+    if (given && (sm >> i) & 1) { en = b + 1; squeeze.push(i); }
+    begin.push(Math.min(Math.max(b, 0), d)); end.push(Math.min(Math.max(en, 0), d)); strides.push(st);
+  }
+  return { begin, end, strides, squeeze };
+}
 
 /**
  * @param {string} modelJsonPath
@@ -171,19 +196,36 @@ function convertGraph(json, weights, opts) {
   const ref = (name) => name.replace(/^\^/, '').replace(/:0$/, '');
   const cdata = (k) => e.constData(ref(k));
   const weight = (k) => { const v = e.get(ref(k)); if (!v.const) throw new ConversionError(`"${k}" must be constant`); return { data: Float32Array.from(v.const.data), shape: v.shape }; };
-  /** The bias and activation a grappler-fused conv or matmul carries in `fused_ops`. */
+  /**
+   * The bias and activation a grappler-fused conv or matmul carries in `fused_ops`. Its extra arguments
+   * follow the two operands in order: the bias, then (for Prelu) the per-channel alpha.
+   */
   const fusedEpilogue = (n, ins) => {
-    let bias = null, activation = 'NONE';
+    let bias = null, activation = 'NONE', preluAlpha = null, arg = 2;
     for (const f of (attrOf(n, 'fused_ops')?.list?.s ?? []).map(b64)) {
-      if (f === 'BiasAdd') bias = weight(ins[2]).data;
+      if (f === 'BiasAdd') bias = weight(ins[arg++]).data;
       else if (f === 'Relu') activation = 'RELU';
       else if (f === 'Relu6') activation = 'RELU6';
+      else if (f === 'Prelu') preluAlpha = ins[arg++];
       else throw new ConversionError(`Unsupported fused op ${f}`);
     }
-    return { bias, activation };
+    return { bias, activation, preluAlpha };
+  };
+  /** Applies a fused Prelu after the op that wrote `${out}__prelu_in`. */
+  const withPrelu = (preluAlpha, out, build) => {
+    if (!preluAlpha) return build(out);
+    build(`${out}__prelu_in`);
+    ops.elementwise(e, { inputs: [`${out}__prelu_in`, preluAlpha], out, op: 'PRelu' });
   };
 
-  const outputs = json.signature?.outputs ? Object.values(json.signature.outputs).map((o) => ref(o.name)) : null;
+  const signatureOutputs = json.signature?.outputs ? Object.values(json.signature.outputs).map((o) => ref(o.name)) : null;
+  const outputs = opts.outputs?.map(ref) ?? signatureOutputs;
+  const names = new Set(nodes.map((n) => n.name));
+  for (const o of opts.outputs?.map(ref) ?? []) {
+    if (!names.has(o.replace(/:\d+$/, ''))) throw new ConversionError(`Output "${o}" is not a node of the graph`);
+  }
+  // A free dimension in a Placeholder can be fixed in the model's signature (converters often keep -1 in the node).
+  const signatureDims = (name) => (Object.values(json.signature?.inputs ?? {}).find((i) => ref(i.name) === name)?.tensorShape?.dim ?? []).map((d) => Number(d.size));
   const consumed = new Set();
   for (const n of nodes) for (const i of n.input ?? []) consumed.add(ref(i));
   const outs = outputs ?? nodes.filter((n) => n.op !== 'Const' && !consumed.has(n.name)).map((n) => n.name);
@@ -202,7 +244,8 @@ function convertGraph(json, weights, opts) {
           break;
         }
         case 'Placeholder': {
-          const dims = (attrOf(n, 'shape')?.shape?.dim ?? []).map((d) => Number(d.size));
+          const sig = signatureDims(n.name);
+          const dims = (attrOf(n, 'shape')?.shape?.dim ?? []).map((d, i) => (Number(d.size) > 0 ? Number(d.size) : sig[i] > 0 ? sig[i] : -1));
           e.addInput(out, n.name, fixShape(dims, opts, n.name));
           break;
         }
@@ -214,14 +257,14 @@ function convertGraph(json, weights, opts) {
           const depthwise = n.op.includes('Depthwise');
           const w = weight(ins[1]);
           const wt = depthwise ? hwcmToOnnx(w) : hwioToOihw(w);
-          const { bias, activation } = fusedEpilogue(n, ins);
+          const { bias, activation, preluAlpha } = fusedEpilogue(n, ins);
           const strides = ints(n, 'strides'), dil = ints(n, 'dilations');
           let padding = str(n, 'padding');
           if (padding === 'EXPLICIT') { const p = ints(n, 'explicit_paddings'); padding = [[p[2], p[3]], [p[4], p[5]]]; }
-          ops.conv2d(e, {
-            x: ins[0], out, weight: wt.data, weightShape: wt.shape, bias, strides: [strides[1], strides[2]],
+          withPrelu(preluAlpha, out, (o) => ops.conv2d(e, {
+            x: ins[0], out: o, weight: wt.data, weightShape: wt.shape, bias, strides: [strides[1], strides[2]],
             dilations: dil.length ? [dil[1], dil[2]] : [1, 1], padding, group: depthwise ? w.shape[2] : 1, activation,
-          });
+          }));
           break;
         }
         case 'MaxPool': case 'AvgPool': {
@@ -270,10 +313,50 @@ function convertGraph(json, weights, opts) {
           if (attrOf(n, 'transpose_a')?.b) throw new ConversionError('MatMul transpose_a is not supported');
           const w = weight(ins[1]);
           const wOI = attrOf(n, 'transpose_b')?.b ? w : transposeData(w.data, w.shape, [1, 0]);
-          const { bias, activation } = fusedEpilogue(n, ins);
-          ops.dense(e, { x: ins[0], out, weight: wOI.data, weightShape: wOI.shape, bias, activation });
+          const { bias, activation, preluAlpha } = fusedEpilogue(n, ins);
+          withPrelu(preluAlpha, out, (o) => ops.dense(e, { x: ins[0], out: o, weight: wOI.data, weightShape: wOI.shape, bias, activation }));
           break;
         }
+        case 'Equal': case 'NotEqual': case 'Greater': case 'GreaterEqual': case 'Less': case 'LessEqual': {
+          if (n.op === 'NotEqual' || n.op === 'GreaterEqual' || n.op === 'LessEqual') {
+            // ONNX has no NotEqual; GreaterOrEqual/LessOrEqual exist but keep one path: compare, then Not.
+            const base = { NotEqual: 'Equal', GreaterEqual: 'Less', LessEqual: 'Greater' }[n.op];
+            ops.elementwise(e, { inputs: ins, out: `${out}__cmp`, op: base, dtype: 'bool' });
+            ops.unary(e, { x: `${out}__cmp`, out, op: 'Not' });
+            e.set(out, { ...e.get(out), dtype: 'bool' });
+          } else ops.elementwise(e, { inputs: ins, out, op: n.op, dtype: 'bool' });
+          break;
+        }
+        case 'Cast': {
+          const dst = attrOf(n, 'DstT')?.type;
+          if (!TF_DTYPES[dst]) throw new ConversionError(`Cast to ${dst} is not supported`);
+          ops.cast(e, { x: ins[0], out, dtype: TF_DTYPES[dst] });
+          break;
+        }
+        case 'FloorDiv': case 'FloorMod':
+          ops.floorDivMod(e, { inputs: ins, out, mod: n.op === 'FloorMod' });
+          break;
+        case 'ExpandDims': {
+          const s = [...e.get(ins[0]).shape];
+          let d = Number(cdata(ins[1])[0]);
+          if (d < 0) d += s.length + 1;
+          s.splice(d, 0, 1);
+          ops.reshape(e, { x: ins[0], out, shape: s });
+          break;
+        }
+        case 'TopKV2': {
+          if (attrOf(n, 'sorted')?.b === false) throw new ConversionError('Unsorted TopKV2 is not supported');
+          ops.topK(e, { x: ins[0], out, indicesOut: `${out}:1`, k: Number(cdata(ins[1])[0]) });
+          break;
+        }
+        case 'GatherV2': {
+          if (Number(attrOf(n, 'batch_dims')?.i ?? 0) !== 0) throw new ConversionError('GatherV2 with batch_dims is not supported');
+          ops.gather(e, { x: ins[0], indices: ins[1], out, axis: Number(cdata(ins[2])[0]) });
+          break;
+        }
+        case 'StridedSlice':
+          ops.slice(e, { x: ins[0], out, ...stridedSliceBounds(n, e.get(ins[0]).shape, cdata(ins[1]), cdata(ins[2]), cdata(ins[3])) });
+          break;
         case 'DepthToSpace': ops.depthToSpace(e, { x: ins[0], out, blockSize: Number(attrOf(n, 'block_size')?.i) }); break;
         case 'NoOp': break;
         default:

@@ -99,8 +99,21 @@ const REDUCERS = { MEAN: 'ReduceMean', SUM: 'ReduceSum', REDUCE_MAX: 'ReduceMax'
  * @param {Uint8Array} bytes .tflite file contents
  * @returns {{bytes: Uint8Array, inputs: any[], outputs: any[], opCounts: Record<string, number>}}
  */
-export function convertTflite(bytes, { graphName = 'tflite' } = {}) {
+export function convertTflite(bytes, { graphName = 'tflite', inputShape } = {}) {
   const m = readTflite(bytes);
+  // Free dimensions (-1 in an input's shape_signature) take --input-shape; without it, the concrete shape the
+  // file stores for them (TFLite writes 1 there). When any input is resized, the shapes the file declares for
+  // inner tensors describe the old size: they are not checked then, and RESHAPE takes its shape operand.
+  const free = (t) => (t.shapeSignature ?? []).some((d) => d < 0);
+  let resized = false;
+  for (const i of m.inputs) {
+    const t = m.tensors[i];
+    if (!inputShape || !free(t)) continue;
+    if (inputShape.length !== t.shape.length || inputShape.some((d, k) => !(d > 0) || (t.shapeSignature[k] > 0 && t.shapeSignature[k] !== d))) {
+      throw new ConversionError(`--input-shape ${inputShape.join(',')} does not fit input "${t.name}" (signature ${JSON.stringify(t.shapeSignature)})`);
+    }
+    if (inputShape.some((d, k) => d !== t.shape[k])) { t.shape = [...inputShape]; resized = true; }
+  }
   if (m.subgraphCount > 1) {
     // Control-flow subgraphs (IF/WHILE) are rejected below when their op is met; extra subgraphs alone are fine.
   }
@@ -237,9 +250,22 @@ export function convertTflite(bytes, { graphName = 'tflite' } = {}) {
         case 'MEAN': case 'SUM': case 'REDUCE_MAX': case 'REDUCE_MIN': case 'REDUCE_PROD':
           ops.reduce(e, { x: key(ins[0]), out, op: REDUCERS[op.op], axes: Array.from(cw(ins[1])), keepDims: o.keepDims });
           break;
-        case 'RESHAPE': case 'SQUEEZE': case 'EXPAND_DIMS':
-          ops.reshape(e, { x: key(ins[0]), out, shape: outT.shape });
+        case 'RESHAPE': case 'SQUEEZE': case 'EXPAND_DIMS': {
+          let shape = outT.shape;
+          if (resized) {
+            if (op.op !== 'RESHAPE') throw new ConversionError(`${op.op} in a model resized by --input-shape is not supported`);
+            shape = ins[1] >= 0 && e.isConst(key(ins[1])) ? Array.from(cw(ins[1])) : o.newShape;
+            if (!shape) throw new ConversionError('RESHAPE has neither a constant shape operand nor new_shape');
+          }
+          ops.reshape(e, { x: key(ins[0]), out, shape });
           break;
+        }
+        case 'ARG_MAX': {
+          // The output tensor's type is the op's output_type (int32 or int64).
+          if (outT.type !== 'int32' && outT.type !== 'int64') throw new ConversionError(`ARG_MAX output type ${outT.type} is not supported`);
+          ops.argMax(e, { x: key(ins[0]), out, axis: Number(cw(ins[1])[0]), dtype: outT.type });
+          break;
+        }
         case 'CONCATENATION':
           ops.concat(e, { inputs: ins.map(key), out, axis: o.axis, activation: o.activation });
           break;
@@ -277,7 +303,7 @@ export function convertTflite(bytes, { graphName = 'tflite' } = {}) {
           throw new ConversionError(`Unsupported TFLite op ${name}`);
       }
       const got = e.get(out).shape;
-      if (outT.shape.length && (got.length !== outT.shape.length || got.some((d, i) => d !== outT.shape[i]))) {
+      if (!resized && outT.shape.length && (got.length !== outT.shape.length || got.some((d, i) => d !== outT.shape[i]))) {
         throw new ConversionError(`Shape mismatch: converter computed ${JSON.stringify(got)}, model declares ${JSON.stringify(outT.shape)}`);
       }
       for (const o of op.outputs) if (o >= 0 && e.has(key(o))) clampToQuantRange(e, key(o), T[o]);

@@ -23,7 +23,7 @@ export function convertFile(input, opts = {}) {
   try {
     if (input.endsWith('.json')) return convertTfjs(input, opts);
     const bytes = fs.readFileSync(input);
-    if (bytes.length >= 8 && bytes.subarray(4, 8).toString() === 'TFL3') return convertTflite(bytes);
+    if (bytes.length >= 8 && bytes.subarray(4, 8).toString() === 'TFL3') return convertTflite(bytes, opts);
   } catch (err) {
     // A file that cannot be opened is an ordinary system error, already clear (ENOENT …).
     if (err?.code && err.syscall) throw err;

@@ -78,16 +78,92 @@ export function broadcastShape(a, b) {
   return out;
 }
 
-/** Element-wise op over any number of inputs (Add, Sub, Mul, Div, Max, Min, Pow, PRelu, Sum…). */
-export function elementwise(e, { inputs, out, op, activation }) {
+/** Element-wise op over any number of inputs (Add, Sub, Mul, Div, Max, Min, Pow, PRelu, Sum, Equal…). */
+export function elementwise(e, { inputs, out, op, activation, attrs = {}, dtype }) {
   let shape = inputs.map((k) => e.get(k).shape).reduce(broadcastShape);
   if (inputs.every((k) => e.isConst(k))) throw new ConversionError(`"${out}": ${op} of constants only is not folded`);
   // Work in NCHW when the result is rank 4 and some rank-4 activation is already NCHW (or none is plain).
   const acts = inputs.map((k) => e.get(k)).filter((v) => !v.const);
   const useNchw = shape.length === 4 && acts.some((v) => v.shape.length === 4 && v.layout === 'nchw');
   const names = inputs.map((k) => (useNchw ? e.nchw(k) : e.plain(k)));
-  const name = e.out(out, shape, useNchw ? 'nchw' : 'plain');
-  e.withActivation(activation, (o) => e.node(op, names, [o]), name);
+  // Integer index arithmetic (TopK indices, gather offsets) keeps its type; comparisons pass dtype 'bool'.
+  const name = e.out(out, shape, useNchw ? 'nchw' : 'plain', dtype ?? acts[0]?.dtype ?? 'float32');
+  e.withActivation(activation, (o) => e.node(op, names, [o], attrs), name);
+  return shape;
+}
+
+const IS_INT = (dtype) => dtype === 'int32' || dtype === 'int64';
+
+/**
+ * TensorFlow's FloorDiv / FloorMod (results rounded toward −∞, remainder with the divisor's sign).
+ * ONNX Div truncates integers toward zero, so integers go through Mod(fmod=0), which has floor semantics:
+ * floordiv = (a − floormod(a, b)) / b is then exact. Floats: floor(a / b) and a − b·floor(a / b).
+ */
+export function floorDivMod(e, { inputs: [a, b], out, mod }) {
+  const dtype = [a, b].map((k) => e.get(k)).find((v) => !v.const)?.dtype ?? 'float32';
+  if (IS_INT(dtype)) {
+    if (mod) return elementwise(e, { inputs: [a, b], out, op: 'Mod', attrs: { fmod: 0 } });
+    elementwise(e, { inputs: [a, b], out: `${out}__mod`, op: 'Mod', attrs: { fmod: 0 } });
+    elementwise(e, { inputs: [a, `${out}__mod`], out: `${out}__exact`, op: 'Sub' });
+    return elementwise(e, { inputs: [`${out}__exact`, b], out, op: 'Div' });
+  }
+  elementwise(e, { inputs: [a, b], out: `${out}__div`, op: 'Div' });
+  if (!mod) return unary(e, { x: `${out}__div`, out, op: 'Floor' });
+  unary(e, { x: `${out}__div`, out: `${out}__floor`, op: 'Floor' });
+  elementwise(e, { inputs: [`${out}__floor`, b], out: `${out}__times`, op: 'Mul' });
+  return elementwise(e, { inputs: [a, `${out}__times`], out, op: 'Sub' });
+}
+
+/** Type conversion; keeps shape and layout. bool → number gives 0/1, float → int truncates (TensorFlow's Cast). */
+export function cast(e, { x, out, dtype }) {
+  const ONNX_TYPE = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, bool: 9 };
+  if (!ONNX_TYPE[dtype]) throw new ConversionError(`Cast to ${dtype} is not supported`);
+  const v = e.get(x);
+  if (v.const && dtype !== 'bool') {
+    const data = dtype === 'float32' ? Float32Array.from(v.const.data) : Int32Array.from(v.const.data, Math.trunc);
+    e.setConst(out, data, v.shape, dtype === 'float32' ? 'float32' : 'int32');
+    return v.shape;
+  }
+  const name = e.out(out, v.shape, v.const ? 'plain' : v.layout, dtype);
+  e.node('Cast', [v.const ? e.plain(x) : v.name], [name], { to: ONNX_TYPE[dtype] });
+  return v.shape;
+}
+
+/**
+ * Top k along the last axis, largest first (TensorFlow TopKV2, sorted). Writes `out` (values) and
+ * `indicesOut` (int32, as TensorFlow gives them; ONNX's int64 is cast so index arithmetic stays int32).
+ */
+export function topK(e, { x, out, indicesOut, k }) {
+  const v = e.get(x);
+  const shape = [...v.shape.slice(0, -1), k];
+  if (k > v.shape[v.shape.length - 1]) throw new ConversionError(`TopK "${out}": k = ${k} exceeds the last dimension ${v.shape[v.shape.length - 1]}`);
+  const idx64 = e.tmp(`${out}_idx64`);
+  e.node('TopK', [e.plain(x), e.int64s('k', [k])], [e.out(out, shape, 'plain', v.dtype), idx64], { axis: -1, largest: 1, sorted: 1 });
+  e.node('Cast', [idx64], [e.out(indicesOut, shape, 'plain', 'int32')], { to: 6 });
+  return shape;
+}
+
+/** Index of the largest value along `axis`, that axis removed (TFLite ARG_MAX, TF ArgMax). */
+export function argMax(e, { x, out, axis, dtype = 'int64' }) {
+  const v = e.get(x);
+  const rank = v.shape.length;
+  axis = normAxis(axis, rank);
+  const shape = v.shape.filter((_, i) => i !== axis);
+  // Dropping axis 3 (channels) of an NCHW tensor leaves [N, H, W], the order NHWC would leave too; other axes go through the plain layout.
+  const nchw = rank === 4 && v.layout === 'nchw' && !v.const && axis === 3;
+  const src = nchw ? v.name : e.plain(x);
+  const target = dtype === 'int64' ? e.out(out, shape, 'plain', 'int64') : e.tmp(`${out}_i64`);
+  e.node('ArgMax', [src], [target], { axis: nchw ? NHWC_AXIS_TO_NCHW[axis] : axis, keepdims: 0, select_last_index: 0 });
+  if (dtype !== 'int64') e.node('Cast', [target], [e.out(out, shape, 'plain', dtype)], { to: dtype === 'int32' ? 6 : 7 });
+  return shape;
+}
+
+/** TensorFlow GatherV2 with batch_dims 0: ONNX Gather on the plain layout. */
+export function gather(e, { x, indices, out, axis }) {
+  const v = e.get(x), iv = e.get(indices);
+  axis = normAxis(axis, v.shape.length);
+  const shape = [...v.shape.slice(0, axis), ...iv.shape, ...v.shape.slice(axis + 1)];
+  e.node('Gather', [e.plain(x), e.plain(indices)], [e.out(out, shape, 'plain', v.dtype)], { axis });
   return shape;
 }
 

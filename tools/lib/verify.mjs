@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { optional } from './optional.mjs';
 import { loadModel } from './onnx-io.mjs';
 import { toOrtFeed } from './inputs.mjs';
+import { compareDetections } from './detections.mjs';
 
 export const BARS = { classify: 0.97, segment: 0.97, detect: 0.9, generate: 35 };
 
@@ -158,6 +159,10 @@ export function taskMetrics(task, pairs, { boxFormat = 'cxcywh', detThreshold = 
     r.detectionAgreement = either ? both / either : 1;
     r.maxScoreDiff = scoreDiff;
     r.pass = r.boxIoU >= BARS.detect && r.detectionAgreement >= BARS.detect;
+  } else if (task === 'objects') {
+    // Decoded detections [x1, y1, x2, y2, score, class] (tools/lib/detections.mjs): matched at one threshold.
+    Object.assign(r, compareDetections(pairs.map(({ ref, cand }) => ({ ref: first(ref).data, cand: first(cand).data })), { threshold: detThreshold }));
+    r.pass = r.boxIoU >= BARS.detect && r.detectionAgreement >= BARS.detect && r.topLabelAgreement === 1;
   } else if (task === 'generate') {
     let se = 0; let n = 0; let peak = 0; let worst = Infinity;
     for (const { ref, cand } of pairs) {

@@ -121,11 +121,13 @@ test('no sources, tests, fixtures, training or bench files, and no source map of
 });
 
 test('the tarball stays within its size bounds', () => {
-  // Unpacked: 52.6 MB of engines (26.8 MB of it the WebGPU build's wasm) + 25 MB of models + < 1.5 MB of JS and types.
+  // Unpacked: 52.6 MB of engines (26.8 MB of it the WebGPU build's wasm) + 25 MB of models + < 1.5 MB of JS and types,
+  // then + 33.2 MB for issue 14's two models (object-detection fp32 8.1 + fp16 4.1, face-embedding fp32 14.0 + fp16
+  // 7.0; their int8 missed the bars and is not shipped): 112.4 MB unpacked, 57.6 MB packed.
   // Before this layout it was 50.7 MB packed, 130.7 MB unpacked.
   const mb = (n) => (n / 1e6).toFixed(1);
-  assert.ok(info.unpackedSize < 82e6, `unpacked ${mb(info.unpackedSize)} MB`);
-  assert.ok(info.size < 38e6, `packed ${mb(info.size)} MB`);
+  assert.ok(info.unpackedSize < 116e6, `unpacked ${mb(info.unpackedSize)} MB`);
+  assert.ok(info.size < 60e6, `packed ${mb(info.size)} MB`);
   const js = [...info.files].filter((f) => /^dist\/[^/]+\.js$/.test(f.path)).reduce((s, f) => s + f.size, 0);
   assert.ok(js < 600e3, `${mb(js)} MB of entry, chunk and worker JS`);
 });
