@@ -4,7 +4,6 @@ export { CvElement } from './elements/cv-element.js';
 export type { CvStats } from './elements/cv-element.js';
 export { setAssetBase } from './asset-base.js';
 export type { TrainResult } from './elements/cv-classify/cv-classify.component.js';
-export type { DetectedObject } from './tasks/detect-objects/objects.js';
 export type { CvErrorDetail, CvErrorEvent } from './events/cv-error.js';
 export { CvError, ERROR_CODES, type CvErrorCode } from './events/cv-error.js';
 export type { CvBackendChangeDetail, CvBackendChangeEvent } from './events/cv-backend-change.js';
