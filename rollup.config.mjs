@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -61,6 +62,13 @@ function engineCompat() {
   };
 }
 
+/** One entry per element folder (src/elements/<tag>/<tag>.ts), so a new tag needs no edit here. */
+const TAG_ENTRIES = Object.fromEntries(
+  readdirSync('src/elements', { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join('src/elements', d.name, `${d.name}.ts`)))
+    .map((d) => [d.name, `src/elements/${d.name}/${d.name}.ts`]),
+);
+
 const typescriptPlugin = (sourceMap = true) => typescript({ tsconfig: './tsconfig.json', declaration: false, declarationDir: undefined, sourceMap });
 
 /**
@@ -75,7 +83,7 @@ const reactEntry = {
     {
       name: 'main-bundle',
       resolveId(source, importer) {
-        if (source === '../index.js' && importer?.endsWith('/src/frameworks/react.ts')) return { id: 'cv-elements:main', external: true };
+        if (source === '../index.js' && /\/src\/frameworks\/react(\.generated)?\.ts$/.test(importer ?? '')) return { id: 'cv-elements:main', external: true };
         return null;
       },
     },
@@ -88,12 +96,7 @@ export default [
   {
     // One entry per tag plus the one that registers all three; what they share goes into chunks beside them
     // in dist/ (not a subfolder), so the literal `new URL('./inference-worker.js', import.meta.url)` holds in any of them.
-    input: {
-      'cv-elements': 'src/index.ts',
-      'cv-classify': 'src/elements/cv-classify/cv-classify.ts',
-      'cv-segment': 'src/elements/cv-segment/cv-segment.ts',
-      'cv-generate': 'src/elements/cv-generate/cv-generate.ts',
-    },
+    input: { 'cv-elements': 'src/index.ts', ...TAG_ENTRIES },
     output: { dir: 'dist', format: 'es', sourcemap: true, entryFileNames: '[name].js', chunkFileNames: 'shared-[hash].js' },
     plugins: [resolve({ browser: true }), typescriptPlugin()],
   },

@@ -1,12 +1,9 @@
-export { CvClassify } from './elements/cv-classify/cv-classify.js';
-export { CvSegment } from './elements/cv-segment/cv-segment.js';
-export { CvGenerate } from './elements/cv-generate/cv-generate.js';
+// Every tag (registered on import) and its result type: generated from the element folders' manifest.
+export * from './elements/tags.generated.js';
 export { CvElement } from './elements/cv-element.js';
 export type { CvStats } from './elements/cv-element.js';
 export { setAssetBase } from './asset-base.js';
-export type { ClassifyOutput, TrainResult } from './elements/cv-classify/cv-classify.component.js';
-export type { SegmentOutput } from './elements/cv-segment/cv-segment.component.js';
-export type { GenerateOutput } from './elements/cv-generate/cv-generate.component.js';
+export type { TrainResult } from './elements/cv-classify/cv-classify.component.js';
 export type { CvErrorDetail, CvErrorEvent } from './events/cv-error.js';
 export { CvError, ERROR_CODES, type CvErrorCode } from './events/cv-error.js';
 export type { CvBackendChangeDetail, CvBackendChangeEvent } from './events/cv-backend-change.js';
@@ -18,9 +15,9 @@ export type { CvResultBase, CvResultEvent } from './events/cv-result.js';
 export type { Catalog, CatalogEntry, Precision } from './models/catalog.js';
 export type { Label } from './tasks/classify/labels.js';
 export type { HeadFile } from './tasks/learn/head.js';
-export { InferenceClient } from './worker/worker-client.js';
+export { InferenceClient } from './page/worker-client.js';
 export { setStrings, stringsFor, DEFAULT_STRINGS, type CvStrings } from './i18n/strings.js';
 export type { RecordOptions } from './controllers/recorder-controller.js';
-export { liveCameraStreams } from './camera/camera-hub.js';
+export { liveCameraStreams } from './page/camera-hub.js';
 // Per-tag attribute, property and event types (CvSegmentEventMap …), generated from custom-elements.json.
 export type * from './frameworks/elements.generated.js';

@@ -1,5 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { acquireCamera, type CameraLease, type CameraRequest } from '../camera/camera-hub.js';
+import { acquireCamera, type CameraLease, type CameraRequest } from '../page/camera-hub.js';
 import { CvError, toCvError } from '../errors.js';
 import { own } from '../page/resources.js';
 import { FaultBackoff } from './fault-backoff.js';

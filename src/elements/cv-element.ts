@@ -1,7 +1,6 @@
 import { LitElement, html, type CSSResultGroup, type PropertyValues, type TemplateResult } from 'lit';
-import { parseResolution } from '../camera/camera-hub.js';
 import { AttributeGuard } from '../controllers/attribute-guard.js';
-import { CameraController } from '../controllers/camera-controller.js';
+import { SourceController, type FrameSource } from '../controllers/source-controller.js';
 import { FaultState } from '../controllers/fault-state.js';
 import { closeBitmap, own } from '../page/resources.js';
 import { FrameLoopController, type FrameTick } from '../controllers/frame-loop-controller.js';
@@ -10,35 +9,17 @@ import { ProgressController } from '../controllers/progress-controller.js';
 import { RecorderController, type RecordLayer, type RecordOptions } from '../controllers/recorder-controller.js';
 import { StringsController } from '../controllers/strings-controller.js';
 import { CvError, toCvError, type CvErrorDetail } from '../events/cv-error.js';
-import type { CvBackendChangeDetail } from '../events/cv-backend-change.js';
 import { FaultBackoff } from '../controllers/fault-backoff.js';
-import { noteWorkerDeath, type WorkerDeath } from '../worker/watchdog.js';
-import type { CvProgressDetail } from '../events/cv-progress.js';
-import type { CvPaths, CvReadyDetail } from '../events/cv-ready.js';
+import type { CvResultBase } from '../events/cv-result.js';
+import type { Precision } from '../models/catalog.js';
+import type { BackendChoice } from '../runtime/select-backend.js';
+import type { MediapipeKind } from '../runtime/types.js';
+import { ModelsController, type LoadedModels, type ModelNeed } from '../controllers/models-controller.js';
+import type { PipelineRequest, PipelineResult } from '../worker/protocol.js';
+import type { CvPaths } from '../events/cv-ready.js';
 import { VideoCapture } from '../page/capture.js';
 import { browserName } from '../browser-name.js';
-import type { CvResultBase } from '../events/cv-result.js';
-import { catalogEntry, loadCatalog, modelFileUrl, parseIntegrity, resolveModel, type CatalogEntry, type Precision } from '../models/catalog.js';
-import { markWebgpuFailed, resolveBackend, type BackendChoice } from '../runtime/select-backend.js';
-import type { BackendName, EngineName } from '../runtime/types.js';
-import type { LoadSpec, PipelineRequest, PipelineResult } from '../worker/protocol.js';
-import { InferenceClient } from '../worker/worker-client.js';
 import { baseStyles } from './cv-element.styles.js';
-
-/** A model an element needs, by the role it plays in the task's pipeline. */
-export interface ModelNeed {
-  role: string;
-  /** Catalog name or URL. */
-  src: string;
-}
-
-/** Models loaded for the current attributes: role → worker key, plus what the pipeline was told. */
-export interface LoadedModels {
-  backend: EngineName;
-  keys: Record<string, string>;
-  entries: Record<string, CatalogEntry | null>;
-  client: InferenceClient;
-}
 
 /** What `element.stats` holds (see there). */
 export interface CvStats {
@@ -162,7 +143,13 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
 
   private readonly capture = new VideoCapture();
   private loadedPaths: Pick<CvPaths, 'threads' | 'cache'> = { threads: 1, cache: 'none' };
-  protected models: LoadedModels | null = null;
+
+  /** The loaded models (null while loading, or after their worker died). */
+  protected get models(): LoadedModels | null {
+    return this.modelsCtl.current;
+  }
+  /** Loads, swaps, retries and releases the models (controllers/models-controller.ts). */
+  private readonly modelsCtl: ModelsController;
   protected readonly loop: FrameLoopController;
   /** The built-in strings for this element's language (see `setStrings`). */
   protected readonly i18n = new StringsController(this);
@@ -173,27 +160,21 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     layers: () => this.recordLayers(),
   });
   protected frameSize = { width: 0, height: 0 };
-  private loadToken = 0;
-  private sourceToken = 0;
   /** Validates every attribute where it is read: a warning, one `bad-attribute`, and the default. */
   protected readonly attrs = new AttributeGuard({ localName: this.localName, reportFault: (err, key) => (err ? this.fail(err, key) : this.clearFault(key)) });
-  private readonly camera: CameraController;
+  /** The camera or `source` element frames come from (controllers/source-controller.ts). */
+  private readonly sourceCtl: SourceController;
   private readonly faults = new FaultState();
   /** The code of the fault shown now ('' for none): the message is translated by it. */
   private get errorCode(): string {
     return this.faults.shown?.code ?? '';
   }
-  private sourceEl: HTMLImageElement | HTMLVideoElement | HTMLCanvasElement | null = null;
+  private get sourceEl(): FrameSource | null {
+    return this.sourceCtl.element;
+  }
   private stopped = false;
   private frameCount = 0;
   private fpsWindow: number[] = [];
-  private sourceRetry = 0;
-  private readonly onSourceLoad = () => {
-    this.clearError('source-unavailable');
-    void this.processStill();
-  };
-  private readonly onSourceError = () =>
-    this.fail(new CvError('source-unavailable', `The source image "${this.source}" failed to load`));
 
   constructor() {
     super();
@@ -215,12 +196,39 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       maxFps: () => this.maxFps,
       enabled: () => !this.paused && !this.stopped && this.models !== null && this.sourceEl !== null && !(this.sourceEl instanceof HTMLImageElement),
     });
-    this.camera = new CameraController(this, {
-      wanted: () => this.isConnected && !this.stopped && !this.source && this.hasUpdated,
-      running: () => !this.paused,
-      request: () => ({ facing: this.attrs.oneOf('facing', this.facing, ['user', 'environment'] as const, 'user'), ...this.cameraSize() }),
-      onStream: (stream) => void this.showStream(stream),
-      onError: (err) => this.fail(err),
+    this.sourceCtl = new SourceController(this, {
+      attrs: this.attrs,
+      stopped: () => this.stopped,
+      follow: (video) => this.loop.follow(video),
+      still: () => void this.processStill(),
+      fail: (err, cause) => this.fail(err, cause),
+      clearError: (prefix) => this.clearError(prefix),
+      clearFault: (cause) => this.clearFault(cause),
+    });
+    this.modelsCtl = new ModelsController(this, {
+      backendAttr: () => this.backend,
+      // An invalid value is reported (bad-attribute) and runs as `auto`, never as a worker of its own.
+      backend: () => this.attrs.oneOf('backend', this.backend, BACKENDS, 'auto'),
+      precision: () => this.attrs.oneOf('precision', this.precision, PRECISIONS, ''),
+      catalog: () => this.catalog,
+      integrityFor: (src) => (this.integrity && src === this.src ? this.integrity : null),
+      needs: () => this.modelNeeds(),
+      mediapipeRoles: () => this.mediapipeRoles(),
+      prepare: (models) => this.prepareModels(models),
+      modelName: () => this.src || this.modelNeeds().map((n) => n.src).join('+'),
+      emit: (type, detail) => this.emit(type, detail),
+      fail: (err, cause) => this.fail(err, cause),
+      onReady: (detail, found) => {
+        // New models answer for model and run faults only: a camera or attribute fault still stands.
+        this.clearFault('model');
+        this.clearFault('run');
+        this.capture.setWorker(found.env);
+        this.loadedPaths = { threads: detail.threads, cache: found.cache };
+        this.emit('cv-ready', { ...detail, paths: this.paths });
+        this.loop.reschedule();
+        void this.processStill();
+      },
+      onLost: () => this.loop.reschedule(),
     });
   }
 
@@ -243,7 +251,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
    * WASM in the same worker. null (the default) when this element, with its current attributes, has no
    * MediaPipe path, which makes backend="mediapipe" fail with `backend-unavailable`.
    */
-  protected mediapipeRoles(): Record<string, 'segment' | 'detect'> | null {
+  protected mediapipeRoles(): Record<string, MediapipeKind> | null {
     return null;
   }
   /** Extra template inside the stage (overlays, controls). */
@@ -265,13 +273,13 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
   /** Starts (or restarts after `stop()`) the camera or source and the frame loop. */
   async start(): Promise<void> {
     this.stopped = false;
-    await this.connectSource();
+    await this.sourceCtl.connect();
   }
 
   /** Stops the frame loop and lets go of the camera; models stay loaded for a quick `start()`. */
   stop(): void {
     this.stopped = true;
-    this.disconnectSource();
+    this.sourceCtl.disconnect();
     this.loop.reschedule();
   }
 
@@ -348,19 +356,13 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
   override connectedCallback(): void {
     super.connectedCallback();
     if (!this.hasUpdated) return;
-    void this.reloadModels();
-    if (!this.stopped) void this.connectSource();
+    void this.modelsCtl.reload();
+    if (!this.stopped) void this.sourceCtl.connect();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    clearTimeout(this.reloadTimer);
-    this.unwatchWorker?.();
-    this.unwatchWorker = null;
-    this.disconnectSource();
-    this.releaseModels(this.models);
-    this.models = null;
-    this.loadToken++;
+    this.sourceCtl.disconnect();
   }
 
   protected override willUpdate(changed: PropertyValues): void {
@@ -371,11 +373,11 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
 
   protected override updated(changed: PropertyValues): void {
     const modelKeys = ['src', 'backend', 'integrity', 'precision', 'catalog', ...this.modelAttributes()];
-    if (modelKeys.some((k) => changed.has(k))) void this.reloadModels();
-    if (['source', 'facing', 'resolution'].some((k) => changed.has(k)) && !this.stopped) void this.connectSource();
+    if (modelKeys.some((k) => changed.has(k))) void this.modelsCtl.reload();
+    if (['source', 'facing', 'resolution'].some((k) => changed.has(k)) && !this.stopped) void this.sourceCtl.connect();
     if (changed.has('paused') || changed.has('maxFps')) {
       this.loop.reschedule();
-      this.camera.update();
+      this.sourceCtl.camera.update();
       if (!this.paused) void this.processStill();
     }
   }
@@ -393,331 +395,6 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       </div>
       ${this.renderControls()}
     `;
-  }
-
-  // ---- models ----------------------------------------------------------------------------------
-
-  /** Resolves a catalog name or URL into what the worker needs. */
-  protected async loadSpecFor(src: string, backend: BackendName): Promise<{ spec: LoadSpec; entry: CatalogEntry | null; precision: Precision | null }> {
-    const resolved = await resolveModel(src, backend, { catalogUrl: this.catalog, precision: this.validPrecision(), integrity: this.integrityFor(src) });
-    const entry = resolved.entry;
-    const range = (entry?.outputs?.[0] as { range?: [number, number] } | undefined)?.range;
-    return {
-      spec: { url: resolved.url, sha256: resolved.sha256, input: entry?.input ?? null, labels: entry?.labels ?? null, ...(range ? { outputRange: range } : {}) },
-      entry,
-      precision: resolved.precision,
-    };
-  }
-
-  /** `integrity` for the model `src` names; null for every other model the element needs. */
-  private integrityFor(src: string): string | null {
-    return this.integrity && src === this.src ? this.integrity : null;
-  }
-
-  /** A MediaPipe Tasks model: the catalog entry's `.tflite` with metadata, or a `.tflite` URL. */
-  protected async mediapipeSpecFor(src: string, task: 'segment' | 'detect'): Promise<{ spec: LoadSpec; entry: CatalogEntry | null; precision: Precision | null }> {
-    if (/\.tflite(\?|#|$)/i.test(src)) {
-      const spec: LoadSpec = { url: new URL(src, document.baseURI).href, sha256: parseIntegrity(this.integrityFor(src)), input: null, labels: null, format: 'tflite', task };
-      return { spec, entry: null, precision: null };
-    }
-    const { entry } = await resolveModel(src, 'wasm', { catalogUrl: this.catalog, precision: this.validPrecision() });
-    if (!entry?.mediapipe) {
-      throw new CvError('backend-unavailable', `Model "${src}" has no MediaPipe (.tflite) file in the catalog; backend="mediapipe" cannot run it`);
-    }
-    const spec: LoadSpec = {
-      url: modelFileUrl(entry.mediapipe.file, this.catalog),
-      // The catalog's own pin: `integrity` describes the .onnx file `src` names, not this .tflite.
-      sha256: entry.mediapipe.sha256,
-      input: entry.input ?? null,
-      labels: entry.labels ?? null,
-      format: 'tflite',
-      task,
-    };
-    return { spec, entry, precision: null };
-  }
-
-  /** Expands catalog entries made of parts (a VAE's encoder and decoder) into one need per part. */
-  private async expandNeeds(needs: ModelNeed[]): Promise<ModelNeed[]> {
-    const out: ModelNeed[] = [];
-    for (const need of needs) {
-      if (/\.onnx(\?|#|$)/i.test(need.src) || need.src.includes('/')) {
-        out.push(need);
-        continue;
-      }
-      const catalog = await loadCatalog(this.catalog);
-      const parts = catalogEntry(catalog, need.src)?.parts;
-      if (parts) for (const [role, name] of Object.entries(parts)) out.push({ role, src: name });
-      else out.push(need);
-    }
-    return out;
-  }
-
-  private async reloadModels(retry = false): Promise<void> {
-    if (!this.isConnected) return;
-    // A load for a new reason (attributes, reconnect, worker restart) starts the retry spacing afresh.
-    if (!retry) this.loadBackoff.succeed();
-    const token = ++this.loadToken;
-    const t0 = performance.now();
-    const client: { c: InferenceClient | null } = { c: null };
-    const acquired: string[] = [];
-    let attempted: EngineName | null = null;
-    try {
-      // An invalid value is reported (bad-attribute) and runs as `auto`, never as a worker of its own.
-      const backend = await resolveBackend(this.attrs.oneOf('backend', this.backend, BACKENDS, 'auto'));
-      attempted = backend;
-      let mpRoles: Record<string, 'segment' | 'detect'> = {};
-      if (backend === 'mediapipe') {
-        const roles = this.mediapipeRoles();
-        if (!roles) {
-          throw new CvError('backend-unavailable', `backend="mediapipe" is not available for <${this.localName}> with these attributes (it runs <cv-segment> and <cv-classify roi="face">); use auto, wasm or webgpu`);
-        }
-        mpRoles = roles;
-      }
-      const ortBackend: BackendName = backend === 'mediapipe' ? 'wasm' : backend;
-      // The worker (and its runtime's start-up) first, so they overlap the catalog and model fetches.
-      client.c = InferenceClient.for(backend);
-      this.watchWorker(client.c, token);
-      const needs = await this.expandNeeds(this.modelNeeds());
-      if (token !== this.loadToken) return;
-      const keys: Record<string, string> = {};
-      const entries: Record<string, CatalogEntry | null> = {};
-      let threads = 1;
-      let fromCache = true;
-      let cached = true;
-      let precision: string | null = null;
-      let cache: CvPaths['cache'] = 'cache-api';
-      const timings = { resolveMs: performance.now() - t0, runtimeMs: 0, fetchMs: 0, sessionMs: 0 };
-      // When one need fails, Promise.all rejects at once while its siblings are still loading: those
-      // release themselves when they arrive (`failed`), or nobody would.
-      let failed = false;
-      const loadOne = async (need: ModelNeed) => {
-        const mpTask = mpRoles[need.role];
-        const { spec, entry, precision: p } = mpTask ? await this.mediapipeSpecFor(need.src, mpTask) : await this.loadSpecFor(need.src, ortBackend);
-        const key = `${spec.url}#${spec.sha256 ?? ''}`;
-        const loaded = await client.c!.load(key, spec, (loaded, total) =>
-          token === this.loadToken && this.emit<CvProgressDetail>('cv-progress', { loaded, total, model: need.src }),
-        );
-        if (failed) return client.c!.release(key);
-        acquired.push(key);
-        keys[need.role] = key;
-        entries[need.role] = entry;
-        threads = loaded.threads;
-        for (const k of ['runtimeMs', 'fetchMs', 'sessionMs'] as const) timings[k] = Math.max(timings[k], loaded.timings[k]);
-        fromCache &&= loaded.fromCache;
-        cached &&= loaded.cached;
-        precision ??= p;
-        if (!loaded.env.cache) cache = 'none';
-        this.capture.setWorker(loaded.env);
-      };
-      await Promise.all(
-        needs.map((need) =>
-          loadOne(need).catch((e) => {
-            failed = true;
-            throw e;
-          }),
-        ),
-      );
-      if (token !== this.loadToken) {
-        acquired.forEach((k) => client.c!.release(k));
-        return;
-      }
-      const next: LoadedModels = { backend, keys, entries, client: client.c };
-      await this.prepareModels(next);
-      if (token !== this.loadToken) {
-        acquired.forEach((k) => client.c!.release(k));
-        return;
-      }
-      const previous = this.models;
-      this.models = next;
-      this.releaseModels(previous);
-      // New models answer for model and run faults only: a camera or attribute fault still stands.
-      this.clearFault('model');
-      this.clearFault('run');
-      this.loadBackoff.succeed();
-      this.loadedPaths = { threads, cache };
-      const detail: CvReadyDetail = { model: this.src || this.modelNeeds().map((n) => n.src).join('+'), backend, threads, loadMs: performance.now() - t0, precision, fromCache, cached, timings, paths: this.paths };
-      this.emit('cv-ready', detail);
-      this.loop.reschedule();
-      void this.processStill();
-    } catch (e) {
-      acquired.forEach((k) => client.c?.release(k));
-      if (token !== this.loadToken) return;
-      const err = toCvError(e, 'model-fetch');
-      // WebGPU that would not start, or could not make a session, under `auto`: WASM instead, announced.
-      if (attempted === 'webgpu' && this.backend === 'auto' && ['backend-unavailable', 'model-invalid', 'worker', 'inference'].includes(err.code)) {
-        this.fallBackToWasm(err.message);
-        return;
-      }
-      this.fail(err, 'model');
-      if (err.code === 'worker') this.reloadAfterDeath(attempted);
-      else if (err.code === 'timeout' || err.code === 'model-fetch') this.retryLoad(token);
-    }
-  }
-
-  /** Spacing of automatic retries of a load that failed on the network: 2 s, doubling up to 60 s. */
-  private readonly loadBackoff = new FaultBackoff(2_000, 60_000);
-
-  /**
-   * A stalled or failed download is usually the network, not the model: try again by itself, spaced.
-   * The fault was reported once (fail() de-duplicates); a src change or disconnect moves `loadToken`
-   * on, which cancels this retry.
-   */
-  private retryLoad(token: number): void {
-    clearTimeout(this.reloadTimer);
-    const wait = this.loadBackoff.fault();
-    this.reloadTimer = window.setTimeout(() => this.isConnected && token === this.loadToken && void this.reloadModels(true), wait);
-  }
-
-  // ---- worker faults ---------------------------------------------------------------------------
-
-  private unwatchWorker: (() => void) | null = null;
-  private reloadTimer = 0;
-
-  /** Follows the worker this load uses: if it dies or hangs, the element reports once and loads again. */
-  private watchWorker(client: InferenceClient, token: number): void {
-    this.unwatchWorker?.();
-    this.unwatchWorker = client.onDeath((err, why) => {
-      if (token !== this.loadToken && this.models?.client !== client) return;
-      this.onWorkerDeath(client, err, why);
-    });
-  }
-
-  private onWorkerDeath(client: InferenceClient, err: CvError, why: WorkerDeath): void {
-    // The worker took its sessions with it: nothing to release, and no frame may go to it any more.
-    if (this.models?.client === client) this.models = null;
-    this.loadToken++;
-    this.loop.reschedule();
-    if (why === 'device-lost' && this.backend === 'auto') {
-      this.fallBackToWasm(err.message);
-      return;
-    }
-    this.fail(why === 'device-lost' ? new CvError('backend-unavailable', `${err.message}; backend="webgpu" is retried, use "auto" to fall back to WASM`) : err);
-    // No module workers in this browser: a restart would fail the same way.
-    if (err.code !== 'not-supported') this.reloadAfterDeath(client.backend);
-  }
-
-  private reloadAfterDeath(engine: EngineName | null): void {
-    clearTimeout(this.reloadTimer);
-    const wait = engine ? noteWorkerDeath(engine) : 1000;
-    this.reloadTimer = window.setTimeout(() => this.isConnected && void this.reloadModels(), wait);
-  }
-
-  private fallBackToWasm(reason: string): void {
-    markWebgpuFailed(reason);
-    this.emit<CvBackendChangeDetail>('cv-backend-change', { from: 'webgpu', to: 'wasm', reason });
-    void this.reloadModels();
-  }
-
-  private releaseModels(models: LoadedModels | null) {
-    if (!models) return;
-    for (const key of Object.values(models.keys)) models.client.release(key);
-  }
-
-  // ---- source ----------------------------------------------------------------------------------
-
-  private get video(): HTMLVideoElement {
-    return this.renderRoot.querySelector('video')!;
-  }
-
-  private disconnectSource() {
-    this.sourceToken++;
-    if (this.sourceRetry) own('timer', -1);
-    clearTimeout(this.sourceRetry);
-    this.sourceRetry = 0;
-    this.camera.stop();
-    if (this.sourceEl instanceof HTMLImageElement) {
-      this.sourceEl.removeEventListener('load', this.onSourceLoad);
-      this.sourceEl.removeEventListener('error', this.onSourceError);
-      own('listener', -2);
-    }
-    if (this.hasUpdated) this.video.srcObject = null;
-    this.sourceEl = null;
-    this.loop.follow(null);
-  }
-
-  private async connectSource(): Promise<void> {
-    await this.updateComplete;
-    this.disconnectSource();
-    if (!this.isConnected || this.stopped) return;
-    const token = this.sourceToken;
-    try {
-      if (this.source) {
-        const root = this.getRootNode() as Document | ShadowRoot;
-        let el: Element | null;
-        try {
-          el = root.querySelector?.(this.source) ?? document.querySelector(this.source);
-        } catch {
-          // Not a selector at all: no element will ever match, so no retry.
-          throw new CvError('source-not-found', `source="${this.source}" is not a valid CSS selector`);
-        }
-        if (!el) {
-          // The element may be added later: look again shortly, and say why nothing shows meanwhile.
-          own('timer');
-          this.sourceRetry = window.setTimeout(() => {
-            own('timer', -1);
-            this.sourceRetry = 0;
-            if (token === this.sourceToken) void this.connectSource();
-          }, 500);
-          throw new CvError('source-not-found', `source="${this.source}" matches no element on the page`);
-        }
-        if (!(el instanceof HTMLImageElement || el instanceof HTMLVideoElement || el instanceof HTMLCanvasElement)) {
-          throw new CvError('bad-attribute', `source must select an <img>, <video> or <canvas>; "${this.source}" is a <${el.localName}>`);
-        }
-        this.sourceEl = el;
-        // A new source element: faults about the one before (not found, failed, tainted) are moot.
-        this.clearFault('source');
-        if (el instanceof HTMLImageElement) {
-          el.addEventListener('load', this.onSourceLoad);
-          el.addEventListener('error', this.onSourceError);
-          own('listener', 2);
-          if (el.complete && el.naturalWidth === 0 && el.src) this.onSourceError();
-          this.loop.follow(null);
-          void this.processStill();
-        } else {
-          this.loop.follow(el instanceof HTMLVideoElement ? el : null);
-        }
-        return;
-      }
-      // The camera: the controller takes it while the element is watched and calls showStream().
-      this.clearError('source-');
-      this.camera.restart();
-    } catch (e) {
-      if (token === this.sourceToken) this.fail(toCvError(e, 'camera-unavailable'), 'source');
-    }
-  }
-
-  /** The camera's resolution: the attribute when it parses, else the default (with a warning). */
-  private cameraSize(): { width: number; height: number } {
-    let size: { width: number; height: number } | null = null;
-    try {
-      size = parseResolution(this.resolution);
-    } catch {
-      size = null;
-    }
-    return this.attrs.check('resolution', this.resolution, size !== null, size ?? { width: 640, height: 480 }, 'like "640x480"');
-  }
-
-  private validPrecision(): Precision | '' {
-    return this.attrs.oneOf('precision', this.precision, PRECISIONS, '');
-  }
-
-  /** The camera controller's stream arrives (or goes: null). */
-  private async showStream(stream: MediaStream | null): Promise<void> {
-    const token = this.sourceToken;
-    if (!this.hasUpdated) await this.updateComplete;
-    const video = this.video;
-    if (!stream) {
-      if (video.srcObject) video.srcObject = null;
-      if (this.sourceEl === video) this.sourceEl = null;
-      this.loop.follow(null);
-      return;
-    }
-    video.srcObject = stream;
-    await video.play().catch(() => {});
-    if (token !== this.sourceToken || video.srcObject !== stream) return;
-    this.sourceEl = video;
-    this.clearError('camera');
-    this.loop.follow(video);
   }
 
   // ---- frames ----------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 import { assetUrl } from '../asset-base.js';
 import { BUNDLED_CATALOG, MODEL_FILES } from '../bundled-catalog.js';
 import { CvError } from '../errors.js';
-import { gpuHasF16 } from '../runtime/select-backend.js';
 import type { ImageInputSpec } from '../tasks/shared/tensor-spec.js';
 
 export type Precision = 'fp32' | 'int8' | 'fp16';
@@ -139,7 +138,8 @@ export function isModelUrl(src: string): boolean {
 export async function resolveModel(
   src: string,
   backend: 'wasm' | 'webgpu',
-  opts: { catalogUrl?: string; precision?: Precision | ''; integrity?: string | null } = {},
+  /** `gpuF16`: the GPU has shader-f16 (the caller probes it; a catalog only reads files). */
+  opts: { catalogUrl?: string; precision?: Precision | ''; integrity?: string | null; gpuF16?: boolean } = {},
 ): Promise<ResolvedModel> {
   if (isModelUrl(src)) {
     return { name: src, url: new URL(src, document.baseURI).href, sha256: parseIntegrity(opts.integrity), precision: null, entry: null };
@@ -152,7 +152,7 @@ export async function resolveModel(
     throw new CvError('model-not-found', `"${src}" is not in the model catalog. Known models: ${Object.keys(catalog.models).join(', ')}`);
   }
   if (entry.parts) return { name: src, url: '', sha256: null, precision: null, entry };
-  const precision = pickPrecision(entry, backend, opts.precision, backend === 'webgpu' ? await gpuHasF16() : false);
+  const precision = pickPrecision(entry, backend, opts.precision, backend === 'webgpu' && !!opts.gpuF16);
   const variant = entry.variants[precision]!;
   return {
     name: src,

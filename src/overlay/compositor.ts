@@ -5,28 +5,10 @@
  */
 import { MaskCompositor, liveWebglCompositors } from './mask-compositor.js';
 import { MaskCompositor2D } from './mask-compositor-2d.js';
-import { scratchCanvas, type BlurPath } from './blur-fallback.js';
+import { scratchCanvas } from './blur-fallback.js';
+import type { Compositor } from './types.js';
 
-export type SegmentEffect = 'mask' | 'blur' | 'replace' | 'none';
-
-export interface Compositor {
-  readonly kind: 'webgl2' | '2d';
-  readonly canvas: HTMLCanvasElement | OffscreenCanvas;
-  /** How `blur` blurs: `webgl` (mip chain), `canvas-filter`, or `downscale` where the 2D `filter` is missing. */
-  readonly blur: BlurPath;
-  /** Background for `replace`: an image (the compositor owns and frees an ImageBitmap) or 0..1 RGB. */
-  setBackground(bg: TexImageSource | [number, number, number]): void;
-  /** A new mask: foreground probability bytes 0..255, width×height. */
-  setMask(mask: Uint8Array, width: number, height: number): void;
-  /**
-   * Draws the effect for `frame` (width×height). `mask` draws only a translucent tint at mask resolution,
-   * to lie over the live video; `blur` and `replace` draw the whole picture.
-   */
-  draw(frame: TexImageSource, width: number, height: number, effect: Exclude<SegmentEffect, 'none'>, threshold: number, opacity: number): void;
-  /** What was drawn last. */
-  snapshot(): Promise<ImageBitmap>;
-  dispose(): void;
-}
+export type { Compositor, SegmentEffect } from './types.js';
 
 /** Software WebGL: fine for correctness, but a 640×480 blur there costs more than the model. */
 const SOFTWARE_GL = /swiftshader|llvmpipe|softpipe|software|basic render/i;

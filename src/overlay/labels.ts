@@ -1,4 +1,9 @@
-import type { Label } from '../tasks/classify/labels.js';
+/** A label as the overlay draws it: any task's labelled, optionally boxed result (structural, so overlay imports no task). */
+export interface Label {
+  label: string;
+  score: number;
+  box?: { x: number; y: number; width: number; height: number };
+}
 
 /**
  * Draws labels (and their boxes) on a 2D canvas the size of the frame. With `mirrored`, boxes are

@@ -12,7 +12,7 @@ import { CvError } from '../errors.js';
  * The person is the frame kept where the mask's alpha is, a `destination-in` draw of the mask stretched
  * to the frame, so edges stay as soft as the mask.
  */
-import type { Compositor, SegmentEffect } from './compositor.js';
+import type { Compositor, SegmentEffect } from './types.js';
 import { BackgroundBlur } from './blur-fallback.js';
 
 type Canvas2D = OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D;

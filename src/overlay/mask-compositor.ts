@@ -5,7 +5,7 @@ import { CvError } from '../errors.js';
  * all), blur the background (`blur`, from the frame's mip chain), or put an image or colour behind
  * (`replace`). The frame never comes back to the CPU.
  */
-import type { Compositor, SegmentEffect } from './compositor.js';
+import type { Compositor, SegmentEffect } from './types.js';
 
 const VERT = `#version 300 es
 in vec2 pos;

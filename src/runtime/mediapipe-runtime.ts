@@ -1,7 +1,7 @@
 import { CvError } from '../errors.js';
 import { FaceDetector, ImageSegmenter } from '@mediapipe/tasks-vision';
 import { runtimeFile } from './runtime-files.js';
-import type { Rect } from '../tasks/shared/geometry.js';
+import type { MediapipeKind } from './types.js';
 
 /**
  * MediaPipe Tasks (tasks-vision 0.10.35) as the second engine, inside the inference worker.
@@ -25,16 +25,41 @@ export interface MediapipeRuntime {
   createFaceDetector(model: Uint8Array): Promise<MediapipeFaceDetector>;
 }
 
+/** One confidence mask per category as MediaPipe gives it, copied out of its memory (the result is closed). */
+export interface MediapipeMasks {
+  width: number;
+  height: number;
+  masks: Float32Array[];
+}
+
+/** A detection in MediaPipe's own terms: its bounding box in frame pixels and its first category's score. */
+export interface MediapipeDetection {
+  originX: number;
+  originY: number;
+  width: number;
+  height: number;
+  score: number;
+}
+
 export interface MediapipeSegmenter {
-  /** Person probability over the whole frame as bytes 0..255, resampled to width×height (0 = the mask's own size). */
-  segment(frame: TexImageSource, width: number, height: number): { width: number; height: number; mask: Uint8Array };
+  readonly kind: 'segment';
+  segment(frame: TexImageSource): MediapipeMasks;
   close(): void;
 }
 
 export interface MediapipeFaceDetector {
-  /** Faces in frame pixels. */
-  detect(frame: TexImageSource): Array<{ box: Rect; score: number }>;
+  readonly kind: 'detect';
+  detect(frame: TexImageSource): MediapipeDetection[];
   close(): void;
+}
+
+/** The engine object each MediaPipe kind is loaded as. */
+export type MediapipeTaskOf<K extends MediapipeKind> = Extract<MediapipeSegmenter | MediapipeFaceDetector, { kind: K }>;
+
+/** Makes the engine object for `kind`; the only place the kinds are mapped to tasks-vision classes. */
+export function createMediapipeTask<K extends MediapipeKind>(rt: MediapipeRuntime, kind: K, model: Uint8Array): Promise<MediapipeTaskOf<K>> {
+  const make = { segment: () => rt.createSegmenter(model), detect: () => rt.createFaceDetector(model) } satisfies Record<MediapipeKind, () => Promise<unknown>>;
+  return make[kind]() as Promise<MediapipeTaskOf<K>>;
 }
 
 /** VIDEO running mode wants strictly increasing timestamps; frames from several elements share one clock. */
@@ -76,16 +101,13 @@ export async function createMediapipeRuntime(assetBase: string | null): Promise<
         outputCategoryMask: false,
       }));
       return {
-        segment(frame, width, height) {
+        kind: 'segment',
+        segment(frame) {
           const result = task.segmentForVideo(frame, nextTimestamp());
           try {
             const masks = result.confidenceMasks;
             if (!masks?.length) throw new CvError('model-output', 'MediaPipe returned no confidence mask');
-            // One mask per category; the selfie models have one (person). With several, category 0 is background.
-            const m = masks[0]!;
-            const data = m.getAsFloat32Array();
-            if (!width || !height) [width, height] = [m.width, m.height];
-            return { width, height, mask: resampleMask(data, m.width, m.height, width, height, masks.length > 1) };
+            return { width: masks[0]!.width, height: masks[0]!.height, masks: masks.map((m) => m.getAsFloat32Array().slice()) };
           } finally {
             result.close();
           }
@@ -96,15 +118,10 @@ export async function createMediapipeRuntime(assetBase: string | null): Promise<
     async createFaceDetector(model) {
       const task = await withFactory(() => FaceDetector.createFromOptions(fileset, { baseOptions: baseOptions(model), runningMode: 'VIDEO' }));
       return {
+        kind: 'detect',
         detect(frame) {
           const r = task.detectForVideo(frame, nextTimestamp());
-          return r.detections
-            .filter((d) => d.boundingBox)
-            .map((d) => {
-              const b = d.boundingBox!;
-              return { box: { x: b.originX, y: b.originY, width: b.width, height: b.height }, score: d.categories[0]?.score ?? 0 };
-            })
-            .sort((a, b) => b.score - a.score);
+          return r.detections.flatMap((d) => (d.boundingBox ? [{ ...pick(d.boundingBox), score: d.categories[0]?.score ?? 0 }] : []));
         },
         close: () => task.close(),
       };
@@ -112,25 +129,6 @@ export async function createMediapipeRuntime(assetBase: string | null): Promise<
   };
 }
 
-/**
- * Bilinear resample (half-pixel centres) of a probability mask to w×h bytes, so results have the size of the
- * ONNX path's (the model's input grid) whatever the frame size. `inverse` turns a background mask into person.
- */
-export function resampleMask(src: Float32Array, sw: number, sh: number, w: number, h: number, inverse = false): Uint8Array {
-  const out = new Uint8Array(w * h);
-  const sx = sw / w, sy = sh / h;
-  for (let y = 0; y < h; y++) {
-    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), sh - 1);
-    const y0 = Math.floor(fy), y1 = Math.min(y0 + 1, sh - 1), wy = fy - y0;
-    for (let x = 0; x < w; x++) {
-      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), sw - 1);
-      const x0 = Math.floor(fx), x1 = Math.min(x0 + 1, sw - 1), wx = fx - x0;
-      const top = src[y0 * sw + x0]! * (1 - wx) + src[y0 * sw + x1]! * wx;
-      const bottom = src[y1 * sw + x0]! * (1 - wx) + src[y1 * sw + x1]! * wx;
-      let p = top * (1 - wy) + bottom * wy;
-      if (inverse) p = 1 - p;
-      out[y * w + x] = Math.round(Math.min(1, Math.max(0, p)) * 255);
-    }
-  }
-  return out;
+function pick(b: { originX: number; originY: number; width: number; height: number }) {
+  return { originX: b.originX, originY: b.originY, width: b.width, height: b.height };
 }

@@ -6,6 +6,9 @@ export type BackendName = 'wasm' | 'webgpu';
  * the ONNX models a MediaPipe pipeline still needs, such as the expression classifier). */
 export type EngineName = BackendName | 'mediapipe';
 
+/** What a model can be loaded into MediaPipe Tasks as: an ImageSegmenter or a FaceDetector. Spelled here only. */
+export type MediapipeKind = 'segment' | 'detect';
+
 export interface Tensor {
   data: Float32Array;
   dims: number[];

@@ -7,20 +7,17 @@ import { CvError, toCvError } from '../errors.js';
 import { cacheAvailable, fetchModel } from '../models/fetch-model.js';
 import { armedFault, checkFrameUsable, handleTestHook, maskApis, stubNoGpuAdapter, watchDeviceLoss } from './worker-test-hooks.js';
 import { browserName } from '../browser-name.js';
-import { createMediapipeRuntime, type MediapipeFaceDetector, type MediapipeRuntime, type MediapipeSegmenter } from '../runtime/mediapipe-runtime.js';
+import { createMediapipeRuntime, createMediapipeTask, type MediapipeRuntime, type MediapipeTaskOf } from '../runtime/mediapipe-runtime.js';
 import { createOrtRuntime } from '../runtime/ort-runtime.js';
-import type { EngineName, InferenceRuntime, InferenceSession } from '../runtime/types.js';
-import { detectFaces, runClassify } from '../tasks/classify/pipeline.js';
-import { runLearn } from '../tasks/learn/pipeline.js';
+import type { EngineName, InferenceRuntime, InferenceSession, MediapipeKind } from '../runtime/types.js';
 import { headFor, learn } from './learn-store.js';
-import { runGenerate } from '../tasks/generate/pipeline.js';
-import { foregroundShare } from '../tasks/segment/mask.js';
-import { runSegment, type SegmentRequest, type SegmentResult } from '../tasks/segment/pipeline.js';
-import { createCompositor, type Compositor } from '../overlay/compositor.js';
+import { createCompositor } from '../overlay/compositor.js';
+import type { Compositor } from '../overlay/types.js';
 import type { Rect } from '../tasks/shared/geometry.js';
-import { type FrameImage, type ModelInfo, type PipelineContext } from '../tasks/shared/pipeline.js';
-import { inputSize } from '../tasks/shared/tensor-spec.js';
-import type { FromWorker, LoadSpec, PipelineResult, ToWorker, WorkerEnv } from './protocol.js';
+import type { FrameImage, ModelInfo } from '../tasks/shared/pipeline.js';
+import { TASKS } from '../tasks/registry.js';
+import type { TaskContext, TaskDefinition } from '../tasks/task.js';
+import type { FromWorker, LoadSpec, PipelineRequest, PipelineResult, ToWorker, WorkerEnv } from './protocol.js';
 
 /** What this worker's browser can do, for the page to pick its paths (sent with each load, after the cache was tried). */
 const env = (): WorkerEnv => ({ videoFrame: typeof VideoFrame === 'function', cache: cacheAvailable() });
@@ -49,11 +46,9 @@ function timed<T>(part: keyof typeof spent, work: () => T): T {
 
 declare const self: DedicatedWorkerGlobalScope;
 
-type MediapipeTask = { segment: MediapipeSegmenter; detect: MediapipeFaceDetector };
 type Entry =
   | { kind: 'onnx'; session: Promise<InferenceSession>; info?: ModelInfo }
-  | { kind: 'segment'; task: Promise<MediapipeSegmenter>; info?: ModelInfo }
-  | { kind: 'detect'; task: Promise<MediapipeFaceDetector>; info?: ModelInfo };
+  | { kind: 'mediapipe'; as: MediapipeKind; task: Promise<MediapipeTaskOf<MediapipeKind>>; info?: ModelInfo };
 
 let engine: EngineName | undefined;
 let ortConfig: { assetBase: string | null; maxThreads: number } | undefined;
@@ -78,20 +73,6 @@ function mediapipeRuntime(): Promise<MediapipeRuntime> {
   return mediapipe;
 }
 
-async function mediapipeTask<K extends keyof MediapipeTask>(key: string, kind: K): Promise<MediapipeTask[K]> {
-  const entry = sessions.get(key);
-  if (!entry) throw new CvError('not-ready', `Model ${key} was released`);
-  if (entry.kind !== kind) throw new CvError('model-invalid', `Model ${key} is not a MediaPipe ${kind} model`);
-  return (await entry.task) as MediapipeTask[K];
-}
-
-async function segmentWithMediapipe(frame: FrameImage, req: SegmentRequest): Promise<SegmentResult> {
-  const task = await mediapipeTask(req.segmenter, 'segment');
-  const spec = modelInfo(req.segmenter).input;
-  const size = spec ? inputSize(spec) : { width: 0, height: 0 };
-  const { width, height, mask } = timed('runMs', () => task.segment(frame.image as TexImageSource, size.width, size.height));
-  return { width, height, foreground: foregroundShare(mask, req.threshold * 255), mask, crop: { x: 0, y: 0, width: frame.width, height: frame.height } };
-}
 /**
  * `<cv-segment>` composites here, on the OffscreenCanvas its composite canvas handed over: the frame
  * the mask was made from is at hand, and the page's main thread does no GL work at all.
@@ -101,13 +82,6 @@ const compositors = new Map<string, Compositor>();
 let testHooks = false;
 /** Loads the page stopped waiting for: their bytes or session are dropped when they arrive. */
 const cancelledLoads = new Set<number>();
-
-function composite(frame: FrameImage, req: SegmentRequest, result: SegmentResult): void {
-  const c = req.composite && compositors.get(req.composite.target);
-  if (!c) return;
-  c.setMask(result.mask, result.width, result.height);
-  c.draw(frame.image as TexImageSource, frame.width, frame.height, req.composite!.effect, req.threshold, req.composite!.opacity);
-}
 
 /**
  * One resampling canvas per input size, kept: a face pipeline resamples to the detector's 128×128 and
@@ -135,7 +109,7 @@ function resample(frame: FrameImage, crop: Rect, width: number, height: number):
   return ctx2d.getImageData(0, 0, width, height).data;
 }
 
-const context: PipelineContext = {
+const context: TaskContext = {
   pixels,
   async run(model, feeds) {
     const entry = sessions.get(model.key);
@@ -149,11 +123,16 @@ const context: PipelineContext = {
       spent.runMs += performance.now() - t; // asynchronous, so not through timed()
     }
   },
-  async detectFaces(detector, frame) {
-    if (sessions.get(detector.key)?.kind !== 'detect') return detectFaces(context, detector, frame);
-    const task = await mediapipeTask(detector.key, 'detect');
-    return timed('runMs', () => task.detect(frame.image as TexImageSource));
+  model: (key) => modelInfo(key),
+  mediapipe<K extends MediapipeKind>(key: string, kind: K) {
+    const entry = sessions.get(key);
+    if (entry?.kind !== 'mediapipe') return null;
+    if (entry.as !== kind) throw new CvError('model-invalid', `Model ${key} is not a MediaPipe ${kind} model`);
+    return entry.task as Promise<MediapipeTaskOf<K>>;
   },
+  timeRun: (work) => timed('runMs', work),
+  head: (id) => headFor(id),
+  compositor: (target) => compositors.get(target),
 };
 
 function modelInfo(key: string): ModelInfo {
@@ -176,9 +155,9 @@ async function loadMediapipe(id: number, key: string, spec: LoadSpec): Promise<v
   const { bytes, fromCache, cached } = await fetchModel(spec.url, spec.sha256, (p) => post({ type: 'progress', id, ...p }));
   const t2 = performance.now();
   const kind = spec.task;
-  if (kind !== 'segment' && kind !== 'detect') throw new CvError('backend-unavailable', `MediaPipe runs segmentation and face detection models; ${spec.url} is a "${kind}" model`);
-  const task: Promise<MediapipeSegmenter | MediapipeFaceDetector> = kind === 'segment' ? rt.createSegmenter(bytes) : rt.createFaceDetector(bytes);
-  const entry = { kind, task } as Entry;
+  if (!kind) throw new CvError('backend-unavailable', `MediaPipe runs segmentation and face detection models; ${spec.url} was asked for as neither`);
+  const task = createMediapipeTask(rt, kind, bytes);
+  const entry: Entry = { kind: 'mediapipe', as: kind, task };
   sessions.set(key, entry);
   try {
     await task;
@@ -192,6 +171,13 @@ async function loadMediapipe(id: number, key: string, spec: LoadSpec): Promise<v
   }
   entry.info = { key, input: spec.input, labels: spec.labels, inputNames: [], outputNames: [], inputDims: {} };
   post({ type: 'loaded', id, key, threads: 1, fromCache, cached, inputNames: [], outputNames: [], timings: { runtimeMs: t1 - t0, fetchMs: t2 - t1, sessionMs: performance.now() - t2 }, env: env() });
+}
+
+/** The descriptor a request names; a request for a task this build lacks is refused, not guessed at. */
+function taskFor(req: PipelineRequest): TaskDefinition<PipelineRequest, PipelineResult> {
+  const task = Object.hasOwn(TASKS, req.task) ? TASKS[req.task] : undefined;
+  if (!task) throw new CvError('inference', `This worker has no task "${(req as { task: string }).task}"`);
+  return task as unknown as TaskDefinition<PipelineRequest, PipelineResult>;
 }
 
 // Runs are serialised: sessions are not re-entrant, and several elements may share this worker.
@@ -261,7 +247,7 @@ async function handle(msg: ToWorker): Promise<void> {
       sessions.delete(msg.key);
       if (!entry) return;
       if (entry.kind === 'onnx') chain = chain.then(() => entry.session.then((s) => s.release()).catch(() => {}));
-      else chain = chain.then(() => (entry.task as Promise<{ close(): void }>).then((t) => t.close()).catch(() => {}));
+      else chain = chain.then(() => entry.task.then((t) => t.close()).catch(() => {}));
       return;
     }
     case 'run': {
@@ -279,27 +265,16 @@ async function handle(msg: ToWorker): Promise<void> {
         let compositeMs = 0;
         try {
           if (testHooks) checkFrameUsable(frame);
-          let result: PipelineResult;
           const req = msg.request;
-          if (req.task === 'classify') result = await runClassify(context, modelInfo, image, req);
-          else if (req.task === 'learn') result = await runLearn(context, modelInfo, image, req, headFor(req.head));
-          else if (req.task === 'segment') {
-            result = sessions.get(req.segmenter)?.kind === 'segment' ? await segmentWithMediapipe(image, req) : await runSegment(context, modelInfo, image, req);
+          const task = taskFor(req);
+          const result = await task.run(context, image, req);
+          if (task.composite) {
             const tc = performance.now();
-            composite(image, req, result);
+            task.composite(context, image, req, result);
             compositeMs = performance.now() - tc;
           }
-          else {
-            const generated = await runGenerate(context, modelInfo, image, req);
-            // Decoded here, so painting on the page is a drawImage per image (ESRGAN's 256×256 upscales cost
-            // the page 2.5 ms a frame as putImageData).
-            generated.bitmaps = await Promise.all(generated.images.map((px) => createImageBitmap(new ImageData(px as Uint8ClampedArray<ArrayBuffer>, generated.width, generated.height))));
-            result = generated;
-          }
-          const transfer: Transferable[] = [];
-          if ('mask' in result) transfer.push(result.mask.buffer);
-          if ('images' in result) for (const img of result.images) transfer.push(img.buffer);
-          if ('bitmaps' in result && result.bitmaps) transfer.push(...result.bitmaps);
+          await task.finish?.(result);
+          const transfer = task.transferables(result);
           const inferenceMs = performance.now() - t0;
           const phases = { receivedAt, startedAt, postedAt: clock(), ...spent, pipelineMs: inferenceMs - spent.runMs - compositeMs, compositeMs };
           post({ type: 'result', id: msg.id, result, inferenceMs, phases }, transfer);

@@ -1,16 +1,16 @@
 import type { CvErrorCode } from '../errors.js';
 import type { TestAction, WorkerMask } from './worker-test-hooks.js';
 import type { BlurPath } from '../overlay/blur-fallback.js';
-import type { ClassifyRequest, ClassifyResult } from '../tasks/classify/pipeline.js';
-import type { HeadFile, TrainSummary } from '../tasks/learn/head.js';
-import type { LearnRequest } from '../tasks/learn/pipeline.js';
-import type { GenerateRequest, GenerateResult } from '../tasks/generate/pipeline.js';
-import type { SegmentRequest, SegmentResult } from '../tasks/segment/pipeline.js';
-import type { ImageInputSpec } from '../tasks/shared/tensor-spec.js';
-import type { EngineName } from '../runtime/types.js';
 
-export type PipelineRequest = ClassifyRequest | SegmentRequest | GenerateRequest | LearnRequest;
-export type PipelineResult = ClassifyResult | SegmentResult | GenerateResult;
+export type { TestAction };
+import type { HeadFile, TrainSummary } from '../tasks/learn/head.js';
+import type { TaskRequest, TaskResult } from '../tasks/registry.js';
+import type { ImageInputSpec } from '../tasks/shared/tensor-spec.js';
+import type { EngineName, MediapipeKind } from '../runtime/types.js';
+
+/** A frame's request and result, for whichever task of the registry it names. */
+export type PipelineRequest = TaskRequest;
+export type PipelineResult = TaskResult;
 
 /**
  * Where a frame's time went in the worker. Instants are on the shared clock (timeOrigin + now), so
@@ -55,7 +55,7 @@ export interface LoadSpec {
   outputRange?: [number, number];
   /** `tflite`: a MediaPipe Tasks model (mediapipe workers only), run as the catalog task says. */
   format?: 'onnx' | 'tflite';
-  task?: 'segment' | 'detect';
+  task?: MediapipeKind;
 }
 
 /** Where a learned head stands, as the worker reports it after each operation and training chunk. */

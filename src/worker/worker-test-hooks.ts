@@ -2,7 +2,7 @@
 /**
  * Fault injection inside the inference worker, for the reliability tests. The worker honours these
  * only when the page created it with test hooks on (`globalThis.__CV_ELEMENTS_TEST__`, see
- * `src/worker/watchdog.ts`); nothing here is exported from the package.
+ * `src/page/watchdog.ts`); nothing here is exported from the package.
  */
 import type { InferenceRuntime } from '../runtime/types.js';
 

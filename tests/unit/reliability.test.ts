@@ -8,7 +8,7 @@ import { checkFinite, outputOf, type ModelInfo } from '../../src/tasks/shared/pi
 import { SoftmaxHead, type HeadFile } from '../../src/tasks/learn/head.js';
 import { catalogEntry, pickPrecision, type Catalog, type CatalogEntry, type Precision } from '../../src/models/catalog.js';
 import { FaultBackoff } from '../../src/controllers/fault-backoff.js';
-import { RecentDurations, runBudget, watchdogLimits } from '../../src/worker/watchdog.js';
+import { RecentDurations, runBudget, watchdogLimits } from '../../src/page/watchdog.js';
 
 const det = (x: number, y: number, width: number, height: number, score: number): FaceDetection => ({
   box: { x, y, width, height },

@@ -10,13 +10,14 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { cli } from '@custom-elements-manifest/analyzer/cli.js';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { elementsOf, renderDocs, renderTypes, OUTPUTS } from '../../scripts/manifest-outputs.mjs';
+import { elementsOf, renderDocs, renderPackage, renderReact, renderTags, renderTypes, OUTPUTS } from '../../scripts/manifest-outputs.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 // The analyzer's own entry, as `cem analyze` runs it, returning the manifest instead of writing it.
 const manifest = await cli({ argv: ['analyze', '--quiet'], cwd: root, noWrite: true });
 const elements = elementsOf(manifest);
-const TAGS = ['cv-classify', 'cv-generate', 'cv-segment'];
+/** The tags: one folder each in src/elements/ (docs/adding-a-task.md), so a new tag needs no edit here. */
+const TAGS = readdirSync(join(root, 'src/elements'), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
 
 function* files(dir) {
   for (const name of readdirSync(dir)) {
@@ -69,9 +70,9 @@ function compare(kind, documented, inSource) {
   }
 }
 
-test('the manifest has the three tags, each with its class', () => {
+test('the manifest has the tags, each with its class', () => {
   assert.deepEqual(elements.map((e) => e.tagName), TAGS);
-  assert.deepEqual(elements.map((e) => e.name), ['CvClassify', 'CvGenerate', 'CvSegment']);
+  assert.deepEqual(elements.map((e) => e.name), ['CvClassify', 'CvDetect', 'CvGenerate', 'CvSegment']);
 });
 
 test('every reference in the manifest (exports, tag definitions, superclasses) names a module that declares it', () => {
@@ -137,6 +138,21 @@ test('docs/api.md and the framework types are what the manifest gives, as commit
     // npm test builds first, which rewrites both files: what must be right is the committed copy.
     const committed = spawnSync('git', ['show', `HEAD:${path}`], { cwd: root, encoding: 'utf8' });
     if (committed.status === 0) assert.equal(committed.stdout, current, `the build changed ${path}: commit it with the change to the elements`);
+  }
+});
+
+test('the per-tag wiring (tag exports, React wrappers, package.json entries) is what the manifest gives, as committed', () => {
+  const pkgText = readFileSync(join(root, 'package.json'), 'utf8');
+  const generated = [[OUTPUTS.tags, renderTags(manifest)], [OUTPUTS.react, renderReact(manifest)], ['package.json', renderPackage(manifest, pkgText)]];
+  for (const [path, wanted] of generated) {
+    assert.equal(readFileSync(join(root, path), 'utf8'), wanted, `${path} is stale: run npm run build`);
+  }
+  // Every element folder is in all of them.
+  const pkg = JSON.parse(pkgText);
+  for (const tag of TAGS) {
+    assert.ok(pkg.exports[`./${tag}`] && pkg.sideEffects.includes(`./dist/${tag}.js`), `package.json lacks ${tag}`);
+    assert.match(renderTags(manifest), new RegExp(`from './${tag}/${tag}.js'`));
+    assert.match(renderReact(manifest), new RegExp(`tagName: '${tag}'`));
   }
 });
 

@@ -4,11 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 
 const root = new URL('../../', import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
 const read = (p) => readFileSync(new URL(p, root), 'utf8');
+/** The tags: one folder each in src/elements/, so a new tag needs no edit here. */
+const TAGS = readdirSync(new URL('src/elements/', root), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
 
 function pack() {
   assert.ok(existsSync(new URL('dist/inference-worker.js', root)), 'dist/ is not built: run npm run build');
@@ -42,12 +44,12 @@ test('every export target, its types and the bin are in the tarball', () => {
       targets.push(...Object.values(value));
     }
   }
-  for (const [tag] of ['cv-classify', 'cv-segment', 'cv-generate'].map((t) => [t])) assert.ok(pkg.exports[`./${tag}`], `no exports entry for ${tag}`);
+  for (const tag of TAGS) assert.ok(pkg.exports[`./${tag}`], `no exports entry for ${tag}`);
   for (const t of [...targets, ...Object.values(pkg.bin)]) assert.ok(files.has(t.replace(/^\.\//, '')), `${t} is not packed`);
 });
 
 test('each per-tag entry registers its own tag and no other', () => {
-  for (const tag of ['cv-classify', 'cv-segment', 'cv-generate']) {
+  for (const tag of TAGS) {
     const defined = new Set();
     for (const file of importGraph(`${tag}.js`)) {
       for (const m of read(`dist/${file}`).matchAll(/customElements\.define\('([\w-]+)'/g)) defined.add(m[1]);
@@ -56,7 +58,7 @@ test('each per-tag entry registers its own tag and no other', () => {
   }
   const all = new Set();
   for (const file of importGraph('cv-elements.js')) for (const m of read(`dist/${file}`).matchAll(/customElements\.define\('([\w-]+)'/g)) all.add(m[1]);
-  assert.deepEqual([...all].sort(), ['cv-classify', 'cv-generate', 'cv-segment']);
+  assert.deepEqual([...all].sort(), TAGS);
 });
 
 test('the worker is started by the literal pattern bundlers detect, and is packed', () => {

@@ -1,4 +1,5 @@
 import { css, html, type TemplateResult } from 'lit';
+import type { MediapipeKind } from '../../runtime/types.js';
 import { CvError, type CvErrorDetail, toCvError } from '../../events/cv-error.js';
 import type { CvLearnDetail } from '../../events/cv-learn.js';
 import { drawLabels } from '../../overlay/labels.js';
@@ -7,7 +8,9 @@ import type { ClassifyResult } from '../../tasks/classify/pipeline.js';
 import type { HeadFile } from '../../tasks/learn/head.js';
 import type { LearnStatus, PipelineRequest } from '../../worker/protocol.js';
 import { baseStyles } from '../cv-element.styles.js';
-import { CvElement, type LoadedModels, type ModelNeed } from '../cv-element.js';
+import { CvElement } from '../cv-element.js';
+import type { LoadedModels, ModelNeed } from '../../controllers/models-controller.js';
+import { LearnController } from '../../controllers/learn-controller.js';
 import type { CvResultBase } from '../../events/cv-result.js';
 import type { CvClassifyEventMap } from '../../frameworks/elements.generated.js';
 
@@ -29,8 +32,6 @@ export interface TrainResult {
   loss: number;
   accuracy: number;
 }
-
-let headSerial = 0;
 
 type LearnInfo = { hint: true } | { training: boolean; accuracy: number; loss: number } | null;
 
@@ -117,9 +118,8 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
   /** The last count or training change, for the polite live region. */
   protected declare announcement: string;
 
-  /** This element's head in the worker; a new id for every model load, so a closing one never races an opening one. */
-  private headId = '';
-  private headClient: LoadedModels['client'] | null = null;
+  /** This element's head in the worker, in learn mode (controllers/learn-controller.ts). */
+  private readonly heads = new LearnController(this, (s) => this.onProgress(s));
   private lastFailCode = '';
 
   constructor() {
@@ -152,7 +152,7 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
   }
 
   /** MediaPipe's FaceDetector finds the faces; the expression classifier stays on ONNX WASM in the same worker. */
-  protected override mediapipeRoles(): Record<string, 'segment' | 'detect'> | null {
+  protected override mediapipeRoles(): Record<string, MediapipeKind> | null {
     return this.roi === 'face' ? { detector: 'detect' } : null;
   }
 
@@ -166,7 +166,7 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
 
   protected override buildRequest(models: LoadedModels): PipelineRequest {
     if (models.keys.backbone) {
-      return { task: 'learn', backbone: models.keys.backbone, head: this.headId, topK: this.validTopK(), threshold: this.validThreshold() };
+      return { task: 'learn', backbone: models.keys.backbone, head: this.heads.head, topK: this.validTopK(), threshold: this.validThreshold() };
     }
     return {
       task: 'classify',
@@ -257,41 +257,22 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
   }
 
   protected override async prepareModels(models: LoadedModels): Promise<void> {
-    this.closeHead();
+    this.heads.close();
     if (!models.keys.backbone) return;
-    const key = models.keys.backbone;
-    const headId = `head-${++headSerial}-${Math.random().toString(36).slice(2, 8)}`;
-    models.client.onLearnProgress(headId, (s) => this.onProgress(s));
-    const status = await models.client.learn({
-      op: 'open',
-      head: headId,
-      backbone: { key, name: this.src || LEARN_BACKBONE, sha256: key.slice(key.lastIndexOf('#') + 1) || null },
-      storeKey: this.storeKey(),
-    });
-    this.headId = headId;
-    this.headClient = models.client;
+    const status = await this.heads.open(models.client, { key: models.keys.backbone, name: this.src || LEARN_BACKBONE }, this.storeKey());
+    const headId = this.heads.head;
     this.counts = status.counts;
     this.learnInfo = this.describe(status);
     if (status.restored) this.emit<CvLearnDetail>('cv-learn', this.detail(null, status));
     if (status.discarded) {
       // After this load's cv-ready (which clears load errors), so the report stays shown.
       const message = `The head saved as "${this.storeKey()}" could not be read and was removed: ${status.discarded}`;
-      setTimeout(() => this.headId === headId && this.fail(new CvError('head-invalid', message)), 0);
+      setTimeout(() => this.heads.head === headId && this.fail(new CvError('head-invalid', message)), 0);
     }
   }
 
-  private closeHead() {
-    if (!this.headId || !this.headClient) return;
-    const client = this.headClient;
-    const head = this.headId;
-    client.onLearnProgress(head, null);
-    void client.learn({ op: 'close', head }).catch(() => {});
-    this.headId = '';
-    this.headClient = null;
-  }
-
   override disconnectedCallback(): void {
-    this.closeHead();
+    this.heads.close(); // before the models are released
     super.disconnectedCallback();
   }
 
@@ -317,11 +298,11 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
     this.emit<CvLearnDetail>('cv-learn', this.detail(null, s));
   }
 
-  /** The open head, or a `not-ready` fault. */
-  private head(): { client: LoadedModels['client']; head: string } {
+  /** The open head, or a `bad-attribute` / `not-ready` fault. */
+  private head(): LearnController {
     if (!this.learn) throw new CvError('bad-attribute', 'This needs the learn attribute');
-    if (!this.headId || !this.headClient || !this.models) throw new CvError('not-ready', 'The backbone is still loading: wait for cv-ready');
-    return { client: this.headClient, head: this.headId };
+    if (!this.heads.head || !this.models) throw new CvError('not-ready', 'The backbone is still loading: wait for cv-ready');
+    return this.heads;
   }
 
   /** Runs a learn-mode method: a fault fires `cv-error` and rejects; the element carries on. */
@@ -341,11 +322,11 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
    */
   addExample(label: string): Promise<number> {
     return this.guard(async () => {
-      const { client, head } = this.head();
+      const heads = this.head();
       if (!label || typeof label !== 'string') throw new CvError('bad-argument', 'addExample needs a class name');
       const frame = await this.captureFrame();
       if (!frame) throw new CvError('no-frame', 'There is no frame to learn from yet');
-      const s = await client.learn({ op: 'add', head, label, frame });
+      const s = await heads.run({ op: 'add', label, frame });
       this.counts = s.counts;
       this.announcement = this.i18n.t.exampleAdded(label, s.count ?? 0);
       this.emit<CvLearnDetail>('cv-learn', this.detail(label, s));
@@ -356,8 +337,8 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
   /** Forgets the examples of one class, or of all classes; the head retrains on what is left. */
   clearExamples(label?: string): Promise<void> {
     return this.guard(async () => {
-      const { client, head } = this.head();
-      const s = await client.learn({ op: 'clear', head, ...(label !== undefined ? { label } : {}) });
+      const heads = this.head();
+      const s = await heads.run({ op: 'clear', ...(label !== undefined ? { label } : {}) });
       this.counts = s.counts;
       if (!s.examples) this.learnInfo = null;
       this.announcement = this.i18n.t.examplesCleared(label ?? null);
@@ -371,8 +352,8 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
    */
   clearHead(): Promise<void> {
     return this.guard(async () => {
-      const { client, head } = this.head();
-      const s = await client.learn({ op: 'forget', head });
+      const heads = this.head();
+      const s = await heads.run({ op: 'forget' });
       this.counts = s.counts;
       this.learnInfo = null;
       this.emit<CvLearnDetail>('cv-learn', this.detail(null, s));
@@ -382,8 +363,8 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
   /** Trains on the current examples (or waits for the background run) and resolves with how it ended. */
   train(): Promise<TrainResult> {
     return this.guard(async () => {
-      const { client, head } = this.head();
-      const s = await client.learn({ op: 'train', head });
+      const heads = this.head();
+      const s = await heads.run({ op: 'train' });
       const t = s.trained!;
       this.learnInfo = this.describe({ ...s, training: false });
       return { epochs: t.epochs, loss: t.loss, accuracy: t.accuracy };
@@ -393,16 +374,16 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
   /** Saves the head to IndexedDB now (it is saved after every training anyway) under `head-name` or `id`. */
   saveHead(): Promise<void> {
     return this.guard(async () => {
-      const { client, head } = this.head();
-      await client.learn({ op: 'save', head });
+      const heads = this.head();
+      await heads.run({ op: 'save' });
     });
   }
 
   /** The learned head as JSON: labels, weights, standardisation, examples, and the backbone's name and sha256. */
   exportHead(): Promise<Blob> {
     return this.guard(async () => {
-      const { client, head } = this.head();
-      const file = await client.learn({ op: 'export', head });
+      const heads = this.head();
+      const file = await heads.run({ op: 'export' });
       return new Blob([JSON.stringify(file)], { type: 'application/json' });
     });
   }
@@ -410,14 +391,14 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
   /** Replaces the head with one from `exportHead()`; it must come from the same backbone (`head-mismatch` otherwise). */
   importHead(file: Blob): Promise<void> {
     return this.guard(async () => {
-      const { client, head } = this.head();
+      const heads = this.head();
       let parsed: HeadFile;
       try {
         parsed = JSON.parse(await file.text()) as HeadFile;
       } catch (e) {
         throw new CvError('head-invalid', `Not a head file: ${(e as Error).message}`);
       }
-      const s = await client.learn({ op: 'import', head, file: parsed });
+      const s = await heads.run({ op: 'import', file: parsed });
       this.counts = s.counts;
       this.learnInfo = this.describe(s);
       this.emit<CvLearnDetail>('cv-learn', this.detail(null, s));

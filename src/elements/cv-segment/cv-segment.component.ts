@@ -1,4 +1,6 @@
 import { html, type PropertyValues, type TemplateResult } from 'lit';
+import { LatestRun } from '../../controllers/latest-run.js';
+import type { MediapipeKind } from '../../runtime/types.js';
 import { keyed } from 'lit/directives/keyed.js';
 import { CvError } from '../../events/cv-error.js';
 import { toCvError } from '../../errors.js';
@@ -8,8 +10,9 @@ import type { BlurPath } from '../../overlay/blur-fallback.js';
 import type { CvPaths } from '../../events/cv-ready.js';
 import type { SegmentResult } from '../../tasks/segment/pipeline.js';
 import type { PipelineRequest } from '../../worker/protocol.js';
-import type { InferenceClient } from '../../worker/worker-client.js';
-import { CvElement, type LoadedModels, type ModelNeed } from '../cv-element.js';
+import type { InferenceClient } from '../../page/worker-client.js';
+import { CvElement } from '../cv-element.js';
+import type { LoadedModels, ModelNeed } from '../../controllers/models-controller.js';
 import type { CvResultBase } from '../../events/cv-result.js';
 import type { CvSegmentEventMap } from '../../frameworks/elements.generated.js';
 
@@ -60,7 +63,8 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
   /** The page-side compositor, used only where the worker cannot draw. */
   private compositor: Compositor | null = null;
   private lastMask: SegmentResult | null = null;
-  private backgroundToken = 0;
+  /** The background being loaded: a newer `background` aborts the one before. */
+  private readonly backgroundRun = new LatestRun();
   /** This element's compositor in the worker. */
   private readonly target = `cv-segment-${nextTarget++}`;
   /** Where compositing happens now: in a worker, on the page, or not decided yet. */
@@ -101,7 +105,7 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
     return [{ role: 'segmenter', src: this.src || DEFAULT_SEGMENTER }];
   }
 
-  protected override mediapipeRoles(): Record<string, 'segment' | 'detect'> {
+  protected override mediapipeRoles(): Record<string, MediapipeKind> {
     return { segmenter: 'segment' };
   }
 
@@ -218,7 +222,7 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
   }
 
   private async loadBackground() {
-    const token = ++this.backgroundToken;
+    const run = this.backgroundRun.start();
     const mode = this.compositeMode;
     const comp = this.compositor;
     const set = (bg: HTMLImageElement | [number, number, number]) => {
@@ -245,10 +249,10 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
       img.crossOrigin = 'anonymous';
       img.src = new URL(value, document.baseURI).href;
       await img.decode();
-      if (token === this.backgroundToken) set(img);
+      if (!run.aborted) set(img);
       this.clearFault('background');
     } catch {
-      if (token === this.backgroundToken) this.fail(new CvError('source-unavailable', `background "${value}" is neither a CSS colour nor an image that loads`), 'background');
+      if (!run.aborted) this.fail(new CvError('source-unavailable', `background "${value}" is neither a CSS colour nor an image that loads`), 'background');
     }
   }
 

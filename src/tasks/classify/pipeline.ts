@@ -65,21 +65,23 @@ export async function runClassify(
   models: (key: string) => ModelInfo,
   frame: FrameImage,
   req: ClassifyRequest,
+  /** Finds the faces for roi="face" (the engine is chosen in faces.ts); ONNX BlazeFace by default. */
+  faces: (detector: ModelInfo) => Promise<Array<{ box: Rect; score: number }>> = (detector) => detectFaces(ctx, detector, frame),
 ): Promise<ClassifyResult> {
   const classifier = models(req.classifier);
   if (req.roi === 'face') {
     if (!req.detector) throw new CvError('not-ready', 'roi="face" needs a face detector');
     const detector = models(req.detector);
-    const faces = ctx.detectFaces ? await ctx.detectFaces(detector, frame) : await detectFaces(ctx, detector, frame);
+    const found = await faces(detector);
     const labels: Label[] = [];
-    for (const face of faces) {
+    for (const face of found) {
       // Expression models are trained on loose face crops: grow the tight BlazeFace box a little.
       const crop = squareAround(face.box, 1.2, frame.width, frame.height);
       const best = await classifyCrop(ctx, classifier, frame, crop, req);
       for (const l of best) labels.push({ ...l, box: face.box });
     }
     labels.sort((a, b) => b.score - a.score);
-    return { labels, faces };
+    return { labels, faces: found };
   }
   const { width, height } = inputSize(imageInput(classifier).spec);
   return { labels: await classifyCrop(ctx, classifier, frame, coverCrop(frame.width, frame.height, width, height), req) };

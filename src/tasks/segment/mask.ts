@@ -56,3 +56,26 @@ export function maskToBytes(data: Float32Array, pixels: number, channels: number
   }
   return out;
 }
+
+/**
+ * Bilinear resample (half-pixel centres) of a probability mask to w×h bytes, so results have the size of the
+ * ONNX path's (the model's input grid) whatever the frame size. `inverse` turns a background mask into person.
+ */
+export function resampleMask(src: Float32Array, sw: number, sh: number, w: number, h: number, inverse = false): Uint8Array {
+  const out = new Uint8Array(w * h);
+  const sx = sw / w, sy = sh / h;
+  for (let y = 0; y < h; y++) {
+    const fy = Math.min(Math.max((y + 0.5) * sy - 0.5, 0), sh - 1);
+    const y0 = Math.floor(fy), y1 = Math.min(y0 + 1, sh - 1), wy = fy - y0;
+    for (let x = 0; x < w; x++) {
+      const fx = Math.min(Math.max((x + 0.5) * sx - 0.5, 0), sw - 1);
+      const x0 = Math.floor(fx), x1 = Math.min(x0 + 1, sw - 1), wx = fx - x0;
+      const top = src[y0 * sw + x0]! * (1 - wx) + src[y0 * sw + x1]! * wx;
+      const bottom = src[y1 * sw + x0]! * (1 - wx) + src[y1 * sw + x1]! * wx;
+      let p = top * (1 - wy) + bottom * wy;
+      if (inverse) p = 1 - p;
+      out[y * w + x] = Math.round(Math.min(1, Math.max(0, p)) * 255);
+    }
+  }
+  return out;
+}

@@ -27,8 +27,6 @@ export interface PipelineContext {
   /** RGBA pixels of `crop` of the frame, resampled to width×height. */
   pixels(frame: FrameImage, crop: Rect, width: number, height: number): Uint8ClampedArray;
   run(model: ModelInfo, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>>;
-  /** Faces in frame pixels, when the engine has its own face detector (MediaPipe); else the ONNX BlazeFace runs. */
-  detectFaces?(detector: ModelInfo, frame: FrameImage): Promise<Array<{ box: Rect; score: number }>>;
 }
 
 /**

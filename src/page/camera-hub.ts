@@ -1,5 +1,5 @@
 import { CvError } from '../errors.js';
-import { own, probe } from '../page/resources.js';
+import { own, probe } from './resources.js';
 
 export interface CameraRequest {
   facing: 'user' | 'environment';

@@ -25,7 +25,7 @@ export interface WatchdogLimits {
 
 const DEFAULTS: WatchdogLimits = { runFloorMs: 15_000, runFactor: 20, loadStallMs: 120_000, learnStallMs: 60_000, otherMs: 30_000, idleMs: 3_000 };
 
-import type { WorkerMask } from './worker-test-hooks.js';
+import type { WorkerMask } from '../worker/worker-test-hooks.js';
 
 /**
  * The test switch: a page that sets `globalThis.__CV_ELEMENTS_TEST__` before the first element loads

@@ -1,15 +1,14 @@
 import { assetBase } from '../asset-base.js';
 import { CvError, toCvError } from '../errors.js';
-import { probe } from '../page/resources.js';
-import { startTrustedWorker } from '../page/trusted-types.js';
-import { moduleWorkersSupported as probeModuleWorkers } from '../page/capabilities.js';
+import { probe } from './resources.js';
+import { startTrustedWorker } from './trusted-types.js';
+import { moduleWorkersSupported as probeModuleWorkers } from './capabilities.js';
 import { browserName } from '../browser-name.js';
 import type { EngineName } from '../runtime/types.js';
 import type { HeadFile } from '../tasks/learn/head.js';
-import type { FromWorker, LearnOp, LearnStatus, LoadSpec, LoadTimings, PipelineRequest, PipelineResult, ToWorker, WorkerEnv, WorkerPhases } from './protocol.js';
+import type { FromWorker, LearnOp, LearnStatus, LoadSpec, LoadTimings, PipelineRequest, PipelineResult, TestAction, ToWorker, WorkerEnv, WorkerPhases } from '../worker/protocol.js';
 import type { BlurPath } from '../overlay/blur-fallback.js';
 import { Deadline, RecentDurations, noteWorkerHealthy, runBudget, testConfig, watchdogLimits, type TestConfig, type WorkerDeath } from './watchdog.js';
-import type { TestAction } from './worker-test-hooks.js';
 
 export interface RunAnswer {
   result: PipelineResult;
