@@ -671,7 +671,9 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     } catch {
       size = null;
     }
-    return this.attrs.check('resolution', this.resolution, size !== null, size ?? { width: 640, height: 480 }, 'like "640x480"');
+    // check() hands back the attribute string when it is valid: the size is the parsed one.
+    this.attrs.check('resolution', this.resolution, size !== null, { width: 640, height: 480 }, 'like "640x480"');
+    return size ?? { width: 640, height: 480 };
   }
 
   private validPrecision(): Precision | '' {

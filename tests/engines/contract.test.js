@@ -114,20 +114,28 @@ describe(`lifecycle (${engine.name})`, () => {
     await expectNoLeaks({ ...before, worker: before.worker });
   });
 
-  it('runs on the engine\'s fake camera and stops it when the element goes', async function () {
-    if (engine.name === 'WebKit') {
-      // Measured on WebKitGTK 2.50.6: a getUserMedia stream taken at page start plays, but the stream the
-      // element takes while its model loads stays at readyState 0 (no width in its track settings) in any
-      // <video>, so no frame ever arrives. The canvas/img/video `source` paths above and below cover WebKit.
-      skipBecause(this, 'WebKitGTK mock capture: the element\'s camera stream delivers no frames (readyState 0); see docs/browsers.md');
+  it('runs on the engine\'s fake camera at the asked resolution, and stops it when the element goes', async () => {
+    // A spy, not a stub: the real getUserMedia answers. WebKitGTK's mock camera gives a track with no
+    // size and no frames for { width: {}, height: {} }, which is what the element asked before the fix.
+    const asked = [];
+    const real = navigator.mediaDevices.getUserMedia;
+    navigator.mediaDevices.getUserMedia = function (c) {
+      asked.push(c);
+      return real.call(this, c);
+    };
+    try {
+      const el = mount(`<cv-classify src="tiny-colour" catalog="${TINY_CATALOG}" resolution="320x240"></cv-classify>`);
+      const res = await nextEvent(el, 'cv-result');
+      expect(res.detail.labels).to.have.length(3);
+      expect(asked.map((c) => [c.video.width?.ideal, c.video.height?.ideal])).to.deep.equal([[320, 240]]);
+      expect(liveCameraStreams()).to.equal(1);
+      const track = el.shadowRoot.querySelector('video').srcObject.getVideoTracks()[0];
+      el.remove();
+      expect(track.readyState).to.equal('ended');
+      expect(liveCameraStreams()).to.equal(0);
+    } finally {
+      navigator.mediaDevices.getUserMedia = real;
     }
-    const el = mount(`<cv-classify src="tiny-colour" catalog="${TINY_CATALOG}"></cv-classify>`);
-    const res = await nextEvent(el, 'cv-result');
-    expect(res.detail.labels).to.have.length(3);
-    expect(liveCameraStreams()).to.equal(1);
-    const track = el.shadowRoot.querySelector('video').srcObject.getVideoTracks()[0];
-    el.remove();
-    expect(track.readyState).to.equal('ended');
-    expect(liveCameraStreams()).to.equal(0);
   });
+
 });
