@@ -96,6 +96,23 @@ describe(`backends (${engine.name})`, () => {
     const res = await eventWhere(el, 'cv-result', (d) => d.labels[0]?.label === 'red');
     expect(res.detail.labels[0].label).to.equal('red');
   });
+  it('backend="mediapipe" without WebGL2 in a worker: backend-unavailable naming WebGL2 (not model-invalid), and wasm recovers', async function () {
+    if ((await engine.features()).workerWebgl2) skipBecause(this, `${engine.name} has WebGL2 on a worker OffscreenCanvas here: MediaPipe runs (tests/elements/mediapipe.test.js covers it in Chromium)`);
+    const img = new Image();
+    img.src = '/tests/.fixtures/astronaut.png';
+    await img.decode();
+    img.id = 'mp';
+    document.body.append(img);
+    const el = mount(`<cv-segment source="#mp" backend="mediapipe"></cv-segment>`);
+    const err = await nextEvent(el, 'cv-error', 120000);
+    console.log(`[mediapipe] ${engine.name}: ${err.detail.code}: ${err.detail.message}`);
+    expect(err.detail.code).to.equal('backend-unavailable');
+    expect(err.detail.message).to.contain('WebGL2');
+    expect(await shownError(el)).to.contain('WebGL2');
+    el.backend = 'wasm';
+    const res = await nextEvent(el, 'cv-result', 120000);
+    expect(res.detail.foreground).to.be.within(0.3, 0.85);
+  });
 });
 
 describe(`lifecycle (${engine.name})`, () => {

@@ -17,8 +17,21 @@ async function features() {
       });
       w.terminate();
     } catch {}
+    // tasks-vision needs WebGL2 on an OffscreenCanvas in its worker.
+    let workerWebgl2 = false;
+    try {
+      const w = new Worker(URL.createObjectURL(new Blob(['postMessage(!!new OffscreenCanvas(1, 1).getContext("webgl2"))'], { type: 'text/javascript' })));
+      workerWebgl2 = await new Promise((r) => {
+        w.onmessage = (e) => r(e.data === true);
+        w.onerror = () => r(false);
+        setTimeout(() => r(false), 3000);
+      });
+      w.terminate();
+    } catch {}
     return {
       userAgent: ua,
+      webgl2: !!document.createElement('canvas').getContext('webgl2'),
+      workerWebgl2,
       requestVideoFrameCallback: 'requestVideoFrameCallback' in HTMLVideoElement.prototype,
       VideoFrame: typeof VideoFrame === 'function',
       OffscreenCanvas: typeof OffscreenCanvas === 'function',
