@@ -40,6 +40,36 @@ describe(`shipped models on real photos (${engine.name}, WASM)`, () => {
     expect(at(240, 20), 'top-right corner (background)').to.be.lessThan(0.2);
   });
 
+  it('<cv-segment effect="blur">: composites on the path this engine has, and blurs the background only', async () => {
+    const img = await photo('astronaut.png');
+    const c = Object.assign(document.createElement('canvas'), { id: 'astro-blur', width: 256, height: 256 });
+    const ctx = c.getContext('2d');
+    ctx.drawImage(img, 0, 0, 256, 256);
+    // Fine stripes in the background's top-right corner: a blur flattens them, a copy keeps them.
+    for (let x = 200; x < 256; x += 2) {
+      ctx.fillStyle = x % 4 ? '#fff' : '#000';
+      ctx.fillRect(x, 0, 1, 40);
+    }
+    document.body.append(c);
+    const el = mount(`<cv-segment source="#astro-blur" backend="wasm" effect="blur"></cv-segment>`);
+    await nextEvent(el, 'cv-result', 120000);
+    await nextEvent(el, 'cv-result', 120000);
+    const { workerWebgl2 } = await engine.features();
+    console.log(`[compositing] ${engine.name}: ${JSON.stringify(el.compositing)}`);
+    expect(el.compositing).to.not.equal(null);
+    // Without WebGL2 in a worker (Firefox headless here, WebKitGTK) the compositor is the 2D one.
+    if (!workerWebgl2) expect(el.compositing.kind).to.equal('2d');
+    const shot = await createImageBitmap(await el.snapshot());
+    const out = new OffscreenCanvas(shot.width, shot.height).getContext('2d');
+    out.drawImage(shot, 0, 0, 256, 256);
+    shot.close();
+    const row = (x0, x1, y) => Array.from({ length: x1 - x0 }, (_, i) => out.getImageData(x0 + i, y, 1, 1).data[1]);
+    const spread = (xs) => Math.max(...xs) - Math.min(...xs);
+    expect(spread(row(208, 248, 20)), 'stripes in the blurred background').to.be.below(120);
+    // The person stays sharp: her face is not the flat mean of its surroundings.
+    expect(spread(row(90, 150, 60)), 'detail in the face').to.be.greaterThan(40);
+  });
+
   it('<cv-classify roi="face">: finds the astronaut\'s face and reads her smile as happy', async () => {
     await photo('astronaut.png', 'astro-img');
     const el = mount(`<cv-classify roi="face" source="#astro-img" top-k="1" backend="wasm"></cv-classify>`);
