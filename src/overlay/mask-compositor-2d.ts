@@ -60,28 +60,19 @@ export class MaskCompositor2D implements Compositor {
     }
     resize(this.canvas, width, height);
     if (effect === 'blur') {
-      // The frame, then over it the background blurred (1/8 size, stretched back) and cut out where the
-      // person is, at mask resolution: two full-size draws. The 1/8 is three halvings: a 2× bilinear step
-      // averages each 2×2 block in every engine, where one 8× step samples 4 of 64 pixels in WebKit (fine
-      // detail then survives the "blur" as aliasing); Chromium and Firefox area-average either way.
+      // The frame, then over it the background blurred (1/8 size with the browser's area-averaging
+      // downscale, stretched back) and cut out where the person is, at mask resolution: two full-size draws.
       ctx.globalCompositeOperation = 'source-over';
       ctx.drawImage(frame as CanvasImageSource, 0, 0, width, height);
-      let w = Math.max(1, Math.ceil(width / 2));
-      let h = Math.max(1, Math.ceil(height / 2));
-      resize(this.small, w, h);
+      const sw = Math.max(1, Math.round(width / 8));
+      const sh = Math.max(1, Math.round(height / 8));
+      resize(this.small, sw, sh);
       this.smallCtx.imageSmoothingQuality = 'high';
-      this.smallCtx.drawImage(this.canvas, 0, 0, w, h);
-      for (let step = 0; step < 2; step++) {
-        const nw = Math.max(1, Math.ceil(w / 2));
-        const nh = Math.max(1, Math.ceil(h / 2));
-        // Drawing a canvas onto itself reads a copy of the source first, so the halving can stay in place.
-        this.smallCtx.drawImage(this.small, 0, 0, w, h, 0, 0, nw, nh);
-        [w, h] = [nw, nh];
-      }
+      this.smallCtx.drawImage(this.canvas, 0, 0, sw, sh);
       resize(this.person, m.width, m.height);
       const b = this.personCtx;
       b.globalCompositeOperation = 'source-over';
-      b.drawImage(this.small, 0, 0, w, h, 0, 0, m.width, m.height);
+      b.drawImage(this.small, 0, 0, m.width, m.height);
       b.globalCompositeOperation = 'destination-out';
       b.drawImage(this.alpha, 0, 0);
       ctx.drawImage(this.person, 0, 0, width, height);
