@@ -1,4 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { framePacing } from '../page/capabilities.js';
 
 /** A frame the loop hands to its host: the capture time and, for video, the media time. */
 export interface FrameTick {
@@ -24,6 +25,8 @@ export class FrameLoopController implements ReactiveController {
   private video: HTMLVideoElement | null = null;
   private lastStart = -Infinity;
   private lastPresented: number | undefined;
+  /** The video's currentTime at the last frame run, for pacing by animation frames. */
+  private lastVideoTime = -1;
   private io?: IntersectionObserver;
   private readonly onVisibility = () => this.reschedule();
 
@@ -58,6 +61,7 @@ export class FrameLoopController implements ReactiveController {
     this.cancel();
     this.video = video;
     this.lastPresented = undefined;
+    this.lastVideoTime = -1;
     this.reschedule();
   }
 
@@ -78,7 +82,7 @@ export class FrameLoopController implements ReactiveController {
   private cancel() {
     this.running = false;
     if (!this.handle) return;
-    if (this.video && 'cancelVideoFrameCallback' in this.video) this.video.cancelVideoFrameCallback(this.handle);
+    if (this.video && typeof this.video.cancelVideoFrameCallback === 'function' && typeof this.video.requestVideoFrameCallback === 'function') this.video.cancelVideoFrameCallback(this.handle);
     else cancelAnimationFrame(this.handle);
     this.handle = 0;
   }
@@ -86,11 +90,28 @@ export class FrameLoopController implements ReactiveController {
   private schedule() {
     if (!this.running || this.busy || this.handle) return;
     const v = this.video;
-    if (v && 'requestVideoFrameCallback' in v) {
+    if (v && typeof v.requestVideoFrameCallback === 'function') {
       this.handle = v.requestVideoFrameCallback((now, meta) => this.tick(now, meta.mediaTime, meta.presentedFrames));
+    } else if (v) {
+      // No requestVideoFrameCallback (older Firefox): animation frames, but a frame runs only once the
+      // video's currentTime moved, so a paused or slow video is not sent the same picture again.
+      this.handle = requestAnimationFrame((now) => {
+        if (v.currentTime === this.lastVideoTime) {
+          this.handle = 0;
+          this.schedule();
+          return;
+        }
+        this.lastVideoTime = v.currentTime;
+        this.tick(now, v.currentTime);
+      });
     } else {
       this.handle = requestAnimationFrame((now) => this.tick(now, now / 1000));
     }
+  }
+
+  /** How a video is paced here (see CvPaths.frames). */
+  get path(): 'video-frame-callback' | 'animation-frame' {
+    return framePacing();
   }
 
   private tick(now: number, mediaTime: number, presented?: number) {

@@ -14,7 +14,9 @@ import type { CvBackendChangeDetail } from '../events/cv-backend-change.js';
 import { FaultBackoff } from '../controllers/fault-backoff.js';
 import { noteWorkerDeath, type WorkerDeath } from '../worker/watchdog.js';
 import type { CvProgressDetail } from '../events/cv-progress.js';
-import type { CvReadyDetail } from '../events/cv-ready.js';
+import type { CvPaths, CvReadyDetail } from '../events/cv-ready.js';
+import { VideoCapture } from '../page/capture.js';
+import { browserName } from '../browser-name.js';
 import type { CvResultBase } from '../events/cv-result.js';
 import { catalogEntry, loadCatalog, modelFileUrl, parseIntegrity, resolveModel, type CatalogEntry, type Precision } from '../models/catalog.js';
 import { markWebgpuFailed, resolveBackend, type BackendChoice } from '../runtime/select-backend.js';
@@ -57,7 +59,8 @@ const PRECISIONS = ['', 'int8', 'fp16', 'fp32'] as const;
  * which models it needs, what request to send per frame, and how to paint the result.
  *
  * @event {CvProgressEvent} cv-progress - model bytes arriving: `{loaded, total, model}`
- * @event {CvReadyEvent} cv-ready - models loaded: `{model, backend, threads, loadMs, precision, fromCache, cached, timings}`
+ * @event {CvReadyEvent} cv-ready - models loaded: `{model, backend, threads, loadMs, precision, fromCache, cached, timings, paths}`;
+ *   `paths` says which browser-dependent path each step takes (docs/browsers.md)
  * @event {CvResultEvent} cv-result - a frame's result: `{frame, timestamp, latencyMs, inferenceMs, …task result}`
  * @event {CvErrorEvent} cv-error - a fault, with `{code, message}`; the element keeps its last good state and recovers.
  *   Each distinct fault fires once until it clears; a worker that dies or hangs fires one `worker` and is restarted
@@ -144,6 +147,21 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     phases: { grabMs: 0, toWorkerMs: 0, waitMs: 0, runMs: 0, pipelineMs: 0, resizeMs: 0, compositeMs: 0, backMs: 0, paintMs: 0 },
   };
 
+  /**
+   * Which path each browser-dependent step takes in this browser (as in `cv-ready`'s `paths`): frame pacing,
+   * frame capture, wasm threads, the model cache, and for `<cv-segment>` compositing and blur. See docs/browsers.md.
+   */
+  get paths(): CvPaths {
+    return { engine: browserName(), frames: this.loop.path, capture: this.capture.path, threads: this.loadedPaths.threads, cache: this.loadedPaths.cache, ...this.taskPaths() };
+  }
+
+  /** What a task adds to `paths` (`<cv-segment>`: compositing and blur). */
+  protected taskPaths(): Partial<CvPaths> {
+    return {};
+  }
+
+  private readonly capture = new VideoCapture();
+  private loadedPaths: Pick<CvPaths, 'threads' | 'cache'> = { threads: 1, cache: 'none' };
   protected models: LoadedModels | null = null;
   protected readonly loop: FrameLoopController;
   /** The built-in strings for this element's language (see `setStrings`). */
@@ -467,6 +485,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       let fromCache = true;
       let cached = true;
       let precision: string | null = null;
+      let cache: CvPaths['cache'] = 'cache-api';
       const timings = { resolveMs: performance.now() - t0, runtimeMs: 0, fetchMs: 0, sessionMs: 0 };
       // When one need fails, Promise.all rejects at once while its siblings are still loading: those
       // release themselves when they arrive (`failed`), or nobody would.
@@ -487,6 +506,8 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
         fromCache &&= loaded.fromCache;
         cached &&= loaded.cached;
         precision ??= p;
+        if (!loaded.env.cache) cache = 'none';
+        this.capture.setWorker(loaded.env);
       };
       await Promise.all(
         needs.map((need) =>
@@ -513,7 +534,8 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       this.clearFault('model');
       this.clearFault('run');
       this.loadBackoff.succeed();
-      const detail: CvReadyDetail = { model: this.src || this.modelNeeds().map((n) => n.src).join('+'), backend, threads, loadMs: performance.now() - t0, precision, fromCache, cached, timings };
+      this.loadedPaths = { threads, cache };
+      const detail: CvReadyDetail = { model: this.src || this.modelNeeds().map((n) => n.src).join('+'), backend, threads, loadMs: performance.now() - t0, precision, fromCache, cached, timings, paths: this.paths };
       this.emit('cv-ready', detail);
       this.loop.reschedule();
       void this.processStill();
@@ -570,7 +592,8 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       return;
     }
     this.fail(why === 'device-lost' ? new CvError('backend-unavailable', `${err.message}; backend="webgpu" is retried, use "auto" to fall back to WASM`) : err);
-    this.reloadAfterDeath(client.backend);
+    // No module workers in this browser: a restart would fail the same way.
+    if (err.code !== 'not-supported') this.reloadAfterDeath(client.backend);
   }
 
   private reloadAfterDeath(engine: EngineName | null): void {
@@ -722,7 +745,7 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
     if (el instanceof HTMLVideoElement) {
       if (el.readyState < 2 || !el.videoWidth) return null;
       this.setFrameSize(el.videoWidth, el.videoHeight);
-      return new VideoFrame(el, { timestamp: Math.round(mediaTime * 1e6) });
+      return this.capture.grab(el, mediaTime);
     }
     if (el instanceof HTMLImageElement && (!el.complete || !el.naturalWidth)) return null;
     this.checkOrigin(el);
@@ -779,7 +802,16 @@ export abstract class CvElement<R extends PipelineResult = PipelineResult, Publi
       frame = null; // the worker owns and closes it now
       const sentAt = performance.now();
       own('videoFrame', -1); // transferred
-      const { result, inferenceMs, phases } = await models.client.run(request, sent);
+      let answer;
+      try {
+        answer = await models.client.run(request, sent);
+      } catch (e) {
+        // A VideoFrame this engine cannot send or use in the worker: the next frame goes as an ImageBitmap.
+        if (toCvError(e, 'inference').code === 'inference' && this.capture.runFailed(sent)) return;
+        throw e;
+      }
+      this.capture.sent(sent);
+      const { result, inferenceMs, phases } = answer;
       const bitmaps = (result as { bitmaps?: ImageBitmap[] }).bitmaps;
       own('imageBitmap', bitmaps?.length ?? 0);
       if (this.models !== models || !this.isConnected) {

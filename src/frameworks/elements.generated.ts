@@ -90,7 +90,7 @@ export interface CvClassifyEventMap {
   'cv-learn': CvLearnEvent;
   /** model bytes arriving: `{loaded, total, model}` */
   'cv-progress': CvProgressEvent;
-  /** models loaded: `{model, backend, threads, loadMs, precision, fromCache, cached, timings}` */
+  /** models loaded: `{model, backend, threads, loadMs, precision, fromCache, cached, timings, paths}`; `paths` says which browser-dependent path each step takes (docs/browsers.md) */
   'cv-ready': CvReadyEvent;
   /** a fault, with `{code, message}`; the element keeps its last good state and recovers. Each distinct fault fires once until it clears; a worker that dies or hangs fires one `worker` and is restarted */
   'cv-error': CvErrorEvent;
@@ -172,7 +172,7 @@ export interface CvGenerateEventMap {
   'cv-result': CvResultEvent<GenerateOutput>;
   /** model bytes arriving: `{loaded, total, model}` */
   'cv-progress': CvProgressEvent;
-  /** models loaded: `{model, backend, threads, loadMs, precision, fromCache, cached, timings}` */
+  /** models loaded: `{model, backend, threads, loadMs, precision, fromCache, cached, timings, paths}`; `paths` says which browser-dependent path each step takes (docs/browsers.md) */
   'cv-ready': CvReadyEvent;
   /** a fault, with `{code, message}`; the element keeps its last good state and recovers. Each distinct fault fires once until it clears; a worker that dies or hangs fires one `worker` and is restarted */
   'cv-error': CvErrorEvent;
@@ -258,7 +258,7 @@ export interface CvSegmentEventMap {
   'cv-result': CvResultEvent<SegmentOutput>;
   /** model bytes arriving: `{loaded, total, model}` */
   'cv-progress': CvProgressEvent;
-  /** models loaded: `{model, backend, threads, loadMs, precision, fromCache, cached, timings}` */
+  /** models loaded: `{model, backend, threads, loadMs, precision, fromCache, cached, timings, paths}`; `paths` says which browser-dependent path each step takes (docs/browsers.md) */
   'cv-ready': CvReadyEvent;
   /** a fault, with `{code, message}`; the element keeps its last good state and recovers. Each distinct fault fires once until it clears; a worker that dies or hangs fires one `worker` and is restarted */
   'cv-error': CvErrorEvent;

@@ -24,11 +24,22 @@ function cacheFailed(e: unknown): void {
   console.warn(`[cv-elements] The Cache API failed (${err?.name ?? 'Error'}: ${err?.message ?? String(e)}); models load without caching.`);
 }
 
+/** Whether the last load could open the Cache API (false: missing or refused, models load uncached). */
+let cacheOpened = false;
+
+export function cacheAvailable(): boolean {
+  return cacheOpened;
+}
+
 async function openCache(): Promise<Cache | null> {
   try {
-    return typeof caches === 'undefined' ? null : await caches.open(CACHE_NAME);
+    // Missing outside secure contexts (http: pages other than localhost).
+    const cache = typeof caches === 'undefined' ? null : await caches.open(CACHE_NAME);
+    cacheOpened = !!cache;
+    return cache;
   } catch (e) {
-    cacheFailed(e); // opaque origins, some private modes, blocked storage: loading still works
+    cacheOpened = false;
+    cacheFailed(e); // opaque origins, Firefox private mode (SecurityError), blocked storage: loading still works
     return null;
   }
 }

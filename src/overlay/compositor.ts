@@ -5,12 +5,15 @@
  */
 import { MaskCompositor, liveWebglCompositors } from './mask-compositor.js';
 import { MaskCompositor2D } from './mask-compositor-2d.js';
+import { scratchCanvas, type BlurPath } from './blur-fallback.js';
 
 export type SegmentEffect = 'mask' | 'blur' | 'replace' | 'none';
 
 export interface Compositor {
   readonly kind: 'webgl2' | '2d';
   readonly canvas: HTMLCanvasElement | OffscreenCanvas;
+  /** How `blur` blurs: `webgl` (mip chain), `canvas-filter`, or `downscale` where the 2D `filter` is missing. */
+  readonly blur: BlurPath;
   /** Background for `replace`: an image (the compositor owns and frees an ImageBitmap) or 0..1 RGB. */
   setBackground(bg: TexImageSource | [number, number, number]): void;
   /** A new mask: foreground probability bytes 0..255, width×height. */
@@ -30,8 +33,12 @@ const SOFTWARE_GL = /swiftshader|llvmpipe|softpipe|software|basic render/i;
 
 /** The WebGL renderer's name, or null without WebGL2. */
 export function webglRenderer(): string | null {
-  const probe = new OffscreenCanvas(1, 1);
-  const gl = probe.getContext('webgl2') as WebGL2RenderingContext | null;
+  let gl: WebGL2RenderingContext | null = null;
+  try {
+    gl = scratchCanvas().getContext('webgl2') as WebGL2RenderingContext | null;
+  } catch {
+    gl = null; // a worker without WebGL on OffscreenCanvas may throw rather than answer null
+  }
   if (!gl) return null;
   const info = gl.getExtension('WEBGL_debug_renderer_info');
   const name = String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');

@@ -5,13 +5,15 @@ import { CvError } from '../errors.js';
  * a frame (mip chain and ten taps a pixel in software); this one downsamples instead of filtering:
  *
  * - `mask`: the tint at mask resolution (256×256 for the selfie model), CSS stretches it over the video;
- * - `blur`: the frame, with over it the frame at 1/8 size stretched back (bilinear) where the background is;
+ * - `blur`: the frame, with over it a small blurred copy stretched back where the background is (the canvas
+ *   `filter` at 1/4 size, or a halving chain where `filter` is missing: blur-fallback.ts);
  * - `replace`: a colour or an image behind the person.
  *
  * The person is the frame kept where the mask's alpha is, a `destination-in` draw of the mask stretched
  * to the frame, so edges stay as soft as the mask.
  */
 import type { Compositor, SegmentEffect } from './compositor.js';
+import { BackgroundBlur } from './blur-fallback.js';
 
 type Canvas2D = OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D;
 
@@ -26,8 +28,9 @@ export class MaskCompositor2D implements Compositor {
   private alphaCtx = this.alpha.getContext('2d')!;
   private person = new OffscreenCanvas(1, 1);
   private personCtx = this.person.getContext('2d')!;
-  private small = new OffscreenCanvas(1, 1);
-  private smallCtx = this.small.getContext('2d')!;
+  private readonly blurrer = new BackgroundBlur();
+  /** How `blur` blurs here: the canvas `filter`, or a `downscale` chain where the engine has none. */
+  readonly blur = this.blurrer.path;
   private bg: ImageBitmap | HTMLImageElement | [number, number, number] = [0, 0, 0];
 
   constructor(readonly canvas: HTMLCanvasElement | OffscreenCanvas) {
@@ -60,19 +63,17 @@ export class MaskCompositor2D implements Compositor {
     }
     resize(this.canvas, width, height);
     if (effect === 'blur') {
-      // The frame, then over it the background blurred (1/8 size with the browser's area-averaging
-      // downscale, stretched back) and cut out where the person is, at mask resolution: two full-size draws.
+      // The frame, then over it the background blurred (small, stretched back) and cut out where the
+      // person is, at mask resolution: two full-size draws.
       ctx.globalCompositeOperation = 'source-over';
       ctx.drawImage(frame as CanvasImageSource, 0, 0, width, height);
-      const sw = Math.max(1, Math.round(width / 8));
-      const sh = Math.max(1, Math.round(height / 8));
-      resize(this.small, sw, sh);
-      this.smallCtx.imageSmoothingQuality = 'high';
-      this.smallCtx.drawImage(this.canvas, 0, 0, sw, sh);
+      const small = this.blurrer.blur(this.canvas, width, height);
       resize(this.person, m.width, m.height);
       const b = this.personCtx;
       b.globalCompositeOperation = 'source-over';
-      b.drawImage(this.small, 0, 0, m.width, m.height);
+      b.clearRect(0, 0, m.width, m.height);
+      b.imageSmoothingQuality = 'high';
+      b.drawImage(small, 0, 0, m.width, m.height);
       b.globalCompositeOperation = 'destination-out';
       b.drawImage(this.alpha, 0, 0);
       ctx.drawImage(this.person, 0, 0, width, height);

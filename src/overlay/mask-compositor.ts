@@ -60,6 +60,7 @@ export function liveWebglCompositors(): number {
 
 export class MaskCompositor implements Compositor {
   readonly kind = 'webgl2';
+  readonly blur = 'webgl';
   private gl: WebGL2RenderingContext;
   private program!: WebGLProgram;
   private tex!: { frame: WebGLTexture; mask: WebGLTexture; bg: WebGLTexture };

@@ -1,6 +1,7 @@
 import { CvError } from '../errors.js';
 import type * as Ort from 'onnxruntime-web';
 import { runtimeFile } from './runtime-files.js';
+import { browserName } from '../browser-name.js';
 import type { BackendName, InferenceRuntime, InferenceSession, Tensor } from './types.js';
 
 /**
@@ -11,7 +12,8 @@ import type { BackendName, InferenceRuntime, InferenceSession, Tensor } from './
  */
 export async function createOrtRuntime(backend: BackendName, assetBase: string | null, maxThreads: number): Promise<InferenceRuntime> {
   const ort = (backend === 'webgpu' ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm')) as typeof Ort;
-  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  // Threads need shared wasm memory: cross-origin isolation, and a browser that has SharedArrayBuffer at all.
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
   const cores = (globalThis.navigator?.hardwareConcurrency as number | undefined) ?? 2;
   const threads = isolated ? Math.max(1, Math.min(maxThreads, cores)) : 1;
   if (!isolated && backend === 'wasm') {
@@ -29,10 +31,10 @@ export async function createOrtRuntime(backend: BackendName, assetBase: string |
   ort.env.logLevel = 'error';
   if (backend === 'webgpu') {
     const gpu = (globalThis.navigator as Navigator & { gpu?: GPU }).gpu;
-    if (!gpu) throw new CvError('backend-unavailable', 'WebGPU is not available in this browser');
+    if (!gpu) throw new CvError('backend-unavailable', `WebGPU is not available in ${browserName()}; use backend="auto" or "wasm"`);
     // Checked here so a GPU that will not start reads as backend-unavailable, not as a model that failed to load.
     const adapter = await gpu.requestAdapter().catch(() => null);
-    if (!adapter) throw new CvError('backend-unavailable', 'WebGPU has no adapter here (blocklisted or disabled GPU)');
+    if (!adapter) throw new CvError('backend-unavailable', `WebGPU has no adapter in ${browserName()} here (blocklisted or disabled GPU); use backend="auto" or "wasm"`);
   }
   // onnxruntime-web compiles its wasm and starts its threads on the first session (~600 ms here, the
   // same for a 10 KB model): start that now on a one-node graph, while the page resolves the catalog

@@ -1,4 +1,6 @@
 import type { BackendName } from './types.js';
+import { CvError } from '../errors.js';
+import { browserName } from '../browser-name.js';
 
 export type BackendChoice = 'auto' | BackendName | 'mediapipe';
 
@@ -43,6 +45,10 @@ export function hasRealGpu(): Promise<boolean> {
 
 /** Resolves `auto` to the engine this device should use. */
 export async function resolveBackend(choice: BackendChoice): Promise<BackendName | 'mediapipe'> {
+  // Said at once, naming the browser, instead of after a worker started (WebKitGTK, Firefox on Linux).
+  if (choice === 'webgpu' && !(navigator as Navigator & { gpu?: GPU }).gpu) {
+    throw new CvError('backend-unavailable', `backend="webgpu": WebGPU is not available in ${browserName()}; use backend="auto" (which picks WASM here) or "wasm"`);
+  }
   if (choice !== 'auto') return choice;
   return !webgpuFailure && (await hasRealGpu()) ? 'webgpu' : 'wasm';
 }

@@ -4,8 +4,9 @@
  * turns frames into tensors and results. The page never waits on it: it drops frames while a run is busy.
  */
 import { CvError, toCvError } from '../errors.js';
-import { fetchModel } from '../models/fetch-model.js';
-import { armedFault, handleTestHook, stubNoGpuAdapter, watchDeviceLoss } from './worker-test-hooks.js';
+import { cacheAvailable, fetchModel } from '../models/fetch-model.js';
+import { armedFault, checkFrameUsable, handleTestHook, maskApis, stubNoGpuAdapter, watchDeviceLoss } from './worker-test-hooks.js';
+import { browserName } from '../browser-name.js';
 import { createMediapipeRuntime, type MediapipeFaceDetector, type MediapipeRuntime, type MediapipeSegmenter } from '../runtime/mediapipe-runtime.js';
 import { createOrtRuntime } from '../runtime/ort-runtime.js';
 import type { EngineName, InferenceRuntime, InferenceSession } from '../runtime/types.js';
@@ -19,7 +20,17 @@ import { createCompositor, type Compositor } from '../overlay/compositor.js';
 import type { Rect } from '../tasks/shared/geometry.js';
 import { type FrameImage, type ModelInfo, type PipelineContext } from '../tasks/shared/pipeline.js';
 import { inputSize } from '../tasks/shared/tensor-spec.js';
-import type { FromWorker, LoadSpec, PipelineResult, ToWorker } from './protocol.js';
+import type { FromWorker, LoadSpec, PipelineResult, ToWorker, WorkerEnv } from './protocol.js';
+
+/** What this worker's browser can do, for the page to pick its paths (sent with each load, after the cache was tried). */
+const env = (): WorkerEnv => ({ videoFrame: typeof VideoFrame === 'function', cache: cacheAvailable() });
+
+/** Every pipeline resamples frames on an OffscreenCanvas: without one in workers (Safari before 16.4) nothing can run. */
+function requireOffscreenCanvas(): void {
+  if (typeof OffscreenCanvas !== 'function') {
+    throw new CvError('not-supported', `${browserName()} has no OffscreenCanvas in workers, which cv-elements needs to read frames; use a newer browser`);
+  }
+}
 
 /** The shared clock: timeOrigin differs between the page and a worker, so instants are sent as absolute ms. */
 const clock = () => performance.timeOrigin + performance.now();
@@ -180,7 +191,7 @@ async function loadMediapipe(id: number, key: string, spec: LoadSpec): Promise<v
     (await task).close();
   }
   entry.info = { key, input: spec.input, labels: spec.labels, inputNames: [], outputNames: [], inputDims: {} };
-  post({ type: 'loaded', id, key, threads: 1, fromCache, cached, inputNames: [], outputNames: [], timings: { runtimeMs: t1 - t0, fetchMs: t2 - t1, sessionMs: performance.now() - t2 } });
+  post({ type: 'loaded', id, key, threads: 1, fromCache, cached, inputNames: [], outputNames: [], timings: { runtimeMs: t1 - t0, fetchMs: t2 - t1, sessionMs: performance.now() - t2 }, env: env() });
 }
 
 // Runs are serialised: sessions are not re-entrant, and several elements may share this worker.
@@ -192,6 +203,7 @@ async function handle(msg: ToWorker): Promise<void> {
     case 'init':
       testHooks = !!msg.testHooks;
       if (msg.testHooks?.noGpuAdapter) stubNoGpuAdapter();
+      if (msg.testHooks?.masks) maskApis(msg.testHooks.masks);
       engine = msg.backend;
       assetBase = msg.assetBase;
       ortConfig = { assetBase, maxThreads: msg.maxThreads };
@@ -199,6 +211,7 @@ async function handle(msg: ToWorker): Promise<void> {
       return;
     case 'load': {
       try {
+        requireOffscreenCanvas();
         if (msg.spec.format === 'tflite') {
           await loadMediapipe(msg.id, msg.key, msg.spec);
           return;
@@ -237,7 +250,7 @@ async function handle(msg: ToWorker): Promise<void> {
           ...(msg.spec.outputRange ? { outputRange: msg.spec.outputRange } : {}),
         };
         const timings = { runtimeMs: t1 - t0, fetchMs: t2 - t1, sessionMs: performance.now() - t2 };
-        post({ type: 'loaded', id: msg.id, key: msg.key, threads: rt.threads, fromCache, cached, inputNames: [...s.inputNames], outputNames: [...s.outputNames], timings });
+        post({ type: 'loaded', id: msg.id, key: msg.key, threads: rt.threads, fromCache, cached, inputNames: [...s.inputNames], outputNames: [...s.outputNames], timings, env: env() });
       } catch (e) {
         post({ type: 'error', id: msg.id, ...errorOf(e) });
       }
@@ -265,6 +278,7 @@ async function handle(msg: ToWorker): Promise<void> {
         spent.resizeMs = 0;
         let compositeMs = 0;
         try {
+          if (testHooks) checkFrameUsable(frame);
           let result: PipelineResult;
           const req = msg.request;
           if (req.task === 'classify') result = await runClassify(context, modelInfo, image, req);
@@ -303,7 +317,7 @@ async function handle(msg: ToWorker): Promise<void> {
         compositors.get(msg.target)?.dispose();
         const c = createCompositor(msg.canvas);
         compositors.set(msg.target, c);
-        post({ type: 'attached', id: msg.id, kind: c.kind });
+        post({ type: 'attached', id: msg.id, kind: c.kind, blur: c.blur });
       } catch (e) {
         post({ type: 'error', id: msg.id, code: 'backend-unavailable', message: `The mask cannot be drawn in the worker: ${(e as Error).message}` });
       }

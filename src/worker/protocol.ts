@@ -1,5 +1,6 @@
 import type { CvErrorCode } from '../errors.js';
-import type { TestAction } from './worker-test-hooks.js';
+import type { TestAction, WorkerMask } from './worker-test-hooks.js';
+import type { BlurPath } from '../overlay/blur-fallback.js';
 import type { ClassifyRequest, ClassifyResult } from '../tasks/classify/pipeline.js';
 import type { HeadFile, TrainSummary } from '../tasks/learn/head.js';
 import type { LearnRequest } from '../tasks/learn/pipeline.js';
@@ -35,6 +36,14 @@ export interface LoadTimings {
   runtimeMs: number;
   fetchMs: number;
   sessionMs: number;
+}
+
+/** What the worker's browser can do, where it differs by engine (sent with every load). */
+export interface WorkerEnv {
+  /** `VideoFrame` exists in the worker, so the page may send frames as VideoFrames. */
+  videoFrame: boolean;
+  /** The Cache API opened (false: missing, as in an insecure context, or refused, as in private modes). */
+  cache: boolean;
 }
 
 /** What the page asks a model to be loaded with. */
@@ -82,7 +91,7 @@ export type LearnOp =
   | { op: 'close'; head: string };
 
 export type ToWorker =
-  | { type: 'init'; backend: EngineName; assetBase: string | null; maxThreads: number; testHooks?: { noGpuAdapter: boolean } }
+  | { type: 'init'; backend: EngineName; assetBase: string | null; maxThreads: number; testHooks?: { noGpuAdapter: boolean; masks?: WorkerMask[] } }
   | { type: 'load'; id: number; key: string; spec: LoadSpec }
   | { type: 'release'; key: string }
   | { type: 'run'; id: number; request: PipelineRequest; frame: ImageBitmap | VideoFrame }
@@ -100,11 +109,11 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'progress'; id: number; loaded: number; total: number }
-  | { type: 'loaded'; id: number; key: string; threads: number; fromCache: boolean; cached: boolean; inputNames: string[]; outputNames: string[]; timings: LoadTimings }
+  | { type: 'loaded'; id: number; key: string; threads: number; fromCache: boolean; cached: boolean; inputNames: string[]; outputNames: string[]; timings: LoadTimings; env: WorkerEnv }
   | { type: 'result'; id: number; result: PipelineResult; inferenceMs: number; phases: WorkerPhases }
   | { type: 'learned'; id: number; value: LearnStatus | HeadFile }
   | { type: 'learn-progress'; head: string; status: LearnStatus }
-  | { type: 'attached'; id: number; kind: 'webgl2' | '2d' }
+  | { type: 'attached'; id: number; kind: 'webgl2' | '2d'; blur: BlurPath }
   | { type: 'snapshot'; id: number; bitmap: ImageBitmap | null }
   | { type: 'background-set'; id: number }
   | { type: 'pong'; id: number }

@@ -25,6 +25,8 @@ export interface WatchdogLimits {
 
 const DEFAULTS: WatchdogLimits = { runFloorMs: 15_000, runFactor: 20, loadStallMs: 120_000, learnStallMs: 60_000, otherMs: 30_000, idleMs: 3_000 };
 
+import type { WorkerMask } from './worker-test-hooks.js';
+
 /**
  * The test switch: a page that sets `globalThis.__CV_ELEMENTS_TEST__` before the first element loads
  * gets fault-injection hooks in its workers and may shorten the limits. Not part of the public API.
@@ -35,6 +37,8 @@ export interface TestConfig {
   noGpuAdapter?: boolean;
   /** Treat a software WebGPU adapter (SwiftShader) as a real GPU, so `auto` picks WebGPU in tests. */
   softwareGpuIsReal?: boolean;
+  /** Browser APIs the worker hides from itself at start, to test each fallback (see worker-test-hooks.ts). */
+  workerMasks?: WorkerMask[];
 }
 
 export function testConfig(): TestConfig | null {

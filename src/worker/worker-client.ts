@@ -2,9 +2,12 @@ import { assetBase } from '../asset-base.js';
 import { CvError, toCvError } from '../errors.js';
 import { probe } from '../page/resources.js';
 import { startTrustedWorker } from '../page/trusted-types.js';
+import { moduleWorkersSupported as probeModuleWorkers } from '../page/capabilities.js';
+import { browserName } from '../browser-name.js';
 import type { EngineName } from '../runtime/types.js';
 import type { HeadFile } from '../tasks/learn/head.js';
-import type { FromWorker, LearnOp, LearnStatus, LoadSpec, LoadTimings, PipelineRequest, PipelineResult, ToWorker, WorkerPhases } from './protocol.js';
+import type { FromWorker, LearnOp, LearnStatus, LoadSpec, LoadTimings, PipelineRequest, PipelineResult, ToWorker, WorkerEnv, WorkerPhases } from './protocol.js';
+import type { BlurPath } from '../overlay/blur-fallback.js';
 import { Deadline, RecentDurations, noteWorkerHealthy, runBudget, testConfig, watchdogLimits, type TestConfig, type WorkerDeath } from './watchdog.js';
 import type { TestAction } from './worker-test-hooks.js';
 
@@ -23,6 +26,16 @@ export interface LoadedModel {
   inputNames: string[];
   outputNames: string[];
   timings: LoadTimings;
+  /** What the worker's browser can do (VideoFrame, Cache API). */
+  env: WorkerEnv;
+}
+
+/** Known once a worker failed to start: false where the browser has no module workers. */
+let moduleWorkers: boolean | undefined;
+
+/** Probed only after a worker failed before its first message: the probe is a Worker construction that fails by design. */
+function moduleWorkersSupported(): boolean {
+  return (moduleWorkers = probeModuleWorkers());
 }
 
 type Pending = {
@@ -47,6 +60,7 @@ export class InferenceClient {
   private static clients = new Map<EngineName, InferenceClient>();
 
   static for(backend: EngineName): InferenceClient {
+    if (moduleWorkers === false) throw new CvError('not-supported', `${browserName()} cannot start module workers, which cv-elements runs its models in; use a newer browser`);
     installTestHooks(InferenceClient.clients, (c, msg) => c.post(msg), (c) => c.worker);
     let c = InferenceClient.clients.get(backend);
     if (!c) InferenceClient.clients.set(backend, (c = new InferenceClient(backend)));
@@ -80,6 +94,8 @@ export class InferenceClient {
   private durations = new RecentDurations();
   private runsInFlight = 0;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The worker has sent something, so it started as a module. */
+  private heard = false;
   /** Set once the worker is gone: every request after that rejects with it. */
   private dead: CvError | null = null;
 
@@ -88,6 +104,11 @@ export class InferenceClient {
     this.worker.onmessage = (ev: MessageEvent<FromWorker>) => this.receive(ev.data);
     this.worker.onerror = (ev) => {
       ev.preventDefault();
+      // A browser without module workers ran ours as a classic script, which fails on its first import.
+      if (!this.heard && !moduleWorkersSupported()) {
+        this.die(new CvError('not-supported', `${browserName()} cannot start module workers (new Worker(url, {type: 'module'})), which cv-elements runs its models in; use a newer browser`), 'crashed');
+        return;
+      }
       this.die(new CvError('worker', `The inference worker failed (${ev.message || 'it could not start'}); it is being restarted`), 'crashed');
     };
     this.worker.onmessageerror = () => this.die(new CvError('worker', 'The inference worker sent a message that could not be read; it is being restarted'), 'crashed');
@@ -98,7 +119,7 @@ export class InferenceClient {
       backend,
       assetBase: assetBase(),
       maxThreads,
-      ...(test ? { testHooks: { noGpuAdapter: !!test.noGpuAdapter } } : {}),
+      ...(test ? { testHooks: { noGpuAdapter: !!test.noGpuAdapter, ...(test.workerMasks ? { masks: test.workerMasks } : {}) } } : {}),
     });
   }
 
@@ -142,6 +163,7 @@ export class InferenceClient {
   }
 
   private receive(msg: FromWorker) {
+    this.heard = true;
     if (msg.type === 'learn-progress') {
       for (const p of this.pending.values()) if (p.head === msg.head) p.deadline.touch();
       this.learnListeners.get(msg.head)?.(msg.status);
@@ -171,7 +193,7 @@ export class InferenceClient {
     if (msg.type === 'error') p.reject(toCvError({ code: msg.code, message: msg.message }, 'inference'));
     else if (msg.type === 'loaded') (p.resolve as (v: LoadedModel) => void)(msg);
     else if (msg.type === 'learned') (p.resolve as (v: unknown) => void)(msg.value);
-    else if (msg.type === 'attached') (p.resolve as (v: 'webgl2' | '2d') => void)(msg.kind);
+    else if (msg.type === 'attached') (p.resolve as (v: { kind: 'webgl2' | '2d'; blur: BlurPath }) => void)({ kind: msg.kind, blur: msg.blur });
     else if (msg.type === 'snapshot') (p.resolve as (v: ImageBitmap | null) => void)(msg.bitmap);
     else if (msg.type === 'background-set') (p.resolve as () => void)();
     else (p.resolve as (v: RunAnswer) => void)({ result: msg.result, inferenceMs: msg.inferenceMs, phases: msg.phases });
@@ -222,7 +244,15 @@ export class InferenceClient {
         else this.die(new CvError('worker', `The inference worker did not answer a ${what} within ${(ms / 1000).toFixed(1)} s; it is being restarted`), 'hung');
       });
       this.pending.set(id, { resolve: resolve as (v: never) => void, reject, deadline, ...extra });
-      this.post(build(id), transfer);
+      try {
+        this.post(build(id), transfer);
+      } catch (e) {
+        // Not sendable here (a VideoFrame some engines cannot transfer): this request fails, not the worker.
+        this.pending.delete(id);
+        deadline.clear();
+        for (const t of transfer) (t as Partial<ImageBitmap>).close?.();
+        reject(new CvError('inference', `The ${what} could not be sent to the inference worker: ${(e as Error).message}`));
+      }
     });
   }
 
@@ -283,7 +313,7 @@ export class InferenceClient {
   }
 
   /** Hands a canvas's drawing to the worker (`<cv-segment>`'s composite); rejects when it cannot draw there. */
-  attachCompositor(target: string, canvas: OffscreenCanvas): Promise<'webgl2' | '2d'> {
+  attachCompositor(target: string, canvas: OffscreenCanvas): Promise<{ kind: 'webgl2' | '2d'; blur: BlurPath }> {
     return this.request('compositor attach', watchdogLimits().otherMs, (id) => ({ type: 'composite-attach', id, target, canvas }), [canvas]);
   }
 

@@ -13,6 +13,47 @@ import type { InferenceRuntime } from '../runtime/types.js';
  */
 export type TestAction = 'hang' | 'throw' | 'lose-device' | 'break-cache' | 'throw-snapshot' | 'throw-background';
 
+/**
+ * Browser APIs a test hides from the worker at start, to take each fallback in Chromium as an engine
+ * without them would (docs/browsers.md): `VideoFrame` (and frames arriving as VideoFrames fail, as where the
+ * type cannot be used), `OffscreenCanvas`, `webgl2` contexts, the 2D `canvas-filter` (a no-op, as in WebKit),
+ * `caches` (undefined, as in an insecure context), `caches-reject` (open() rejects, as in Firefox private mode),
+ * `isolation` (not cross-origin isolated), `gpu` (no navigator.gpu).
+ */
+export type WorkerMask = 'VideoFrame' | 'OffscreenCanvas' | 'webgl2' | 'canvas-filter' | 'caches' | 'caches-reject' | 'isolation' | 'gpu';
+
+let videoFramesMasked = false;
+
+/** With the `VideoFrame` mask, a VideoFrame that arrives fails as it would where the worker cannot use one. */
+export function checkFrameUsable(frame: object): void {
+  if (videoFramesMasked && 'displayWidth' in frame) throw new TypeError('test hook: VideoFrame is not supported in this worker');
+}
+
+export function maskApis(masks: readonly WorkerMask[]): void {
+  const g = globalThis as Record<string, unknown>;
+  const hide = (obj: object, key: string, value: unknown = undefined) => Object.defineProperty(obj, key, { configurable: true, get: () => value, set: () => {} });
+  for (const mask of masks) {
+    if (mask === 'VideoFrame') {
+      videoFramesMasked = true;
+      delete g.VideoFrame;
+    } else if (mask === 'OffscreenCanvas') delete g.OffscreenCanvas;
+    else if (mask === 'webgl2') {
+      const get = OffscreenCanvas.prototype.getContext;
+      Object.defineProperty(OffscreenCanvas.prototype, 'getContext', {
+        configurable: true,
+        value(this: OffscreenCanvas, type: string, ...rest: unknown[]) {
+          return type === 'webgl2' ? null : (get as (...a: unknown[]) => unknown).call(this, type, ...rest);
+        },
+      });
+    } else if (mask === 'canvas-filter') hide(OffscreenCanvasRenderingContext2D.prototype, 'filter', 'none');
+    else if (mask === 'caches') hide(globalThis, 'caches');
+    else if (mask === 'caches-reject') {
+      Object.defineProperty(caches, 'open', { configurable: true, value: () => Promise.reject(new DOMException('test hook: the storage is not allowed in this context', 'SecurityError')) });
+    } else if (mask === 'isolation') hide(globalThis, 'crossOriginIsolated', false);
+    else if (mask === 'gpu') hide(navigator, 'gpu');
+  }
+}
+
 /** Composite handlers armed (by `throw-snapshot` / `throw-background`) to throw once, on their next message. */
 const armed = new Set<'snapshot' | 'background'>();
 

@@ -1,5 +1,5 @@
 // Typed DOM use of the tags: the tag map, per-element event maps and the global cv-* events.
-import { CvSegment, type CvErrorEvent, type CvResultEvent, type SegmentOutput } from 'cv-elements';
+import { CvSegment, type BlurPath, type CvErrorEvent, type CvPaths, type CvResultEvent, type SegmentOutput } from 'cv-elements';
 
 const segment = document.querySelector('cv-segment');
 if (segment) {
@@ -16,6 +16,12 @@ if (segment) {
     void share, latency;
   });
   el.addEventListener('cv-ready', (e) => e.detail.backend satisfies 'wasm' | 'webgpu' | 'mediapipe');
+  el.addEventListener('cv-ready', (e) => e.detail.paths.capture satisfies 'video-frame' | 'image-bitmap' | 'canvas');
+  const paths: CvPaths = el.paths;
+  void (paths.blur satisfies BlurPath | undefined);
+  void (el.compositing?.blur satisfies 'webgl' | 'canvas-filter' | 'downscale' | undefined);
+  // @ts-expect-error frames are paced by one of two paths
+  void (paths.frames === 'timer');
   el.addEventListener('cv-progress', (e) => e.detail.loaded / e.detail.total);
   el.addEventListener('cv-error', (e: CvErrorEvent) => e.detail.code.toUpperCase());
   el.addEventListener('click', (e) => e.clientX); // the DOM's own events keep their types

@@ -4,6 +4,8 @@ import { CvError } from '../../events/cv-error.js';
 import { toCvError } from '../../errors.js';
 import { own } from '../../page/resources.js';
 import { createCompositor, cssColorToRgb, isCssColor, type Compositor, type SegmentEffect } from '../../overlay/compositor.js';
+import type { BlurPath } from '../../overlay/blur-fallback.js';
+import type { CvPaths } from '../../events/cv-ready.js';
 import type { SegmentResult } from '../../tasks/segment/pipeline.js';
 import type { PipelineRequest } from '../../worker/protocol.js';
 import type { InferenceClient } from '../../worker/worker-client.js';
@@ -63,17 +65,23 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
   private readonly target = `cv-segment-${nextTarget++}`;
   /** Where compositing happens now: in a worker, on the page, or not decided yet. */
   private compositeMode: { kind: 'worker'; client: InferenceClient } | { kind: 'page' } | null = null;
-  private workerKind: 'webgl2' | '2d' | null = null;
+  private workerKind: { kind: 'webgl2' | '2d'; blur: BlurPath } | null = null;
 
   /**
-   * Where the composite is drawn (`worker`, or `page` where a canvas cannot be handed over) and how
-   * (`webgl2`, or `2d` where WebGL is software-rendered); null before there is a compositor.
+   * Where the composite is drawn (`worker`, or `page` where a canvas cannot be handed over), how
+   * (`webgl2`, or `2d` where WebGL is missing or software-rendered), and how `blur` blurs (`webgl`, the 2D
+   * `canvas-filter`, or a `downscale` chain where the browser has no canvas filter); null before there is a compositor.
    */
-  get compositing(): { where: 'worker' | 'page'; kind: 'webgl2' | '2d' } | null {
+  get compositing(): { where: 'worker' | 'page'; kind: 'webgl2' | '2d'; blur: BlurPath } | null {
     const mode = this.compositeMode;
-    if (mode?.kind === 'worker' && this.workerKind) return { where: 'worker', kind: this.workerKind };
-    if (mode?.kind === 'page' && this.compositor) return { where: 'page', kind: this.compositor.kind };
+    if (mode?.kind === 'worker' && this.workerKind) return { where: 'worker', ...this.workerKind };
+    if (mode?.kind === 'page' && this.compositor) return { where: 'page', kind: this.compositor.kind, blur: this.compositor.blur };
     return null;
+  }
+
+  protected override taskPaths(): Partial<CvPaths> {
+    const c = this.compositing;
+    return c ? { compositing: `${c.where}-${c.kind === 'webgl2' ? 'webgl' : '2d'}`, blur: c.blur } : {};
   }
   /** The page composites from now on: the worker could not draw on a handed-over canvas. */
   private pageOnly = false;
@@ -123,6 +131,7 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
     const canvas = this.compositeCanvas();
     if (this.pageOnly || !canvas || typeof canvas.transferControlToOffscreen !== 'function') {
       this.compositeMode = { kind: 'page' };
+      this.ensureCompositor(); // now, so cv-ready can say how it draws
       return;
     }
     this.canvasUsed = true;
@@ -135,6 +144,7 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
       this.pageOnly = true;
       await this.freshCanvas();
       this.compositeMode = { kind: 'page' };
+      this.ensureCompositor();
     }
   }
 
