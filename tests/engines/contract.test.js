@@ -142,7 +142,18 @@ describe(`lifecycle (${engine.name})`, () => {
     };
     try {
       const el = mount(`<cv-classify src="tiny-colour" catalog="${TINY_CATALOG}" resolution="320x240"></cv-classify>`);
+      const ready = await nextEvent(el, 'cv-ready');
+      // The paths reported are the ones this engine needs: its own APIs where it has them.
+      const f = await engine.features();
+      const { paths } = ready.detail;
+      console.log(`[paths] ${engine.name}: ${JSON.stringify(paths)}`);
+      expect(paths.engine).to.contain(engine.name === 'WebKit' ? 'WebKit' : engine.name);
+      expect(paths.frames).to.equal(f.requestVideoFrameCallback ? 'video-frame-callback' : 'animation-frame');
+      expect(paths.cache).to.equal(f.cacheApi ? 'cache-api' : 'none');
+      expect(paths.threads).to.be.greaterThan(1);
       const res = await nextEvent(el, 'cv-result');
+      // The capture path is known once a video frame has gone to the worker.
+      expect(el.paths.capture).to.equal(f.VideoFrame ? 'video-frame' : 'image-bitmap');
       expect(res.detail.labels).to.have.length(3);
       expect(asked.map((c) => [c.video.width?.ideal, c.video.height?.ideal])).to.deep.equal([[320, 240]]);
       expect(liveCameraStreams()).to.equal(1);

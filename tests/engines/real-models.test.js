@@ -59,6 +59,9 @@ describe(`shipped models on real photos (${engine.name}, WASM)`, () => {
     expect(el.compositing).to.not.equal(null);
     // Without WebGL2 in a worker (Firefox headless here, WebKitGTK) the compositor is the 2D one.
     if (!workerWebgl2) expect(el.compositing.kind).to.equal('2d');
+    console.log(`[paths] ${engine.name} blur: ${JSON.stringify(el.paths)}`);
+    if (!workerWebgl2) expect(el.paths.compositing).to.equal('worker-2d');
+    if (!(await engine.features()).canvasFilter) expect(el.paths.blur, 'no Canvas2D filter in this engine').to.not.equal('canvas-filter');
     const row = (out, x0, x1, y) => Array.from({ length: x1 - x0 }, (_, i) => out.getImageData(x0 + i, y, 1, 1).data[1]);
     const spread = (xs) => Math.max(...xs) - Math.min(...xs);
     // The worker's composite reaches the snapshot a frame or two after a result (seen in WebKit under
