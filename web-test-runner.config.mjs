@@ -6,6 +6,7 @@ import { defaultReporter } from '@web/test-runner';
 import { playwrightLauncher } from '@web/test-runner-playwright';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { CHROMIUM_FLAGS, fakeCameraVideo, findChromium } from './scripts/chromium.mjs';
+import { firefoxLauncher, webkitLauncher } from './scripts/engines.mjs';
 import { faultRoutes } from './scripts/fault-routes.mjs';
 import { ISOLATION_HEADERS } from './scripts/headers.mjs';
 import { referenceRun } from './scripts/reference.mjs';
@@ -20,6 +21,15 @@ const camera = fakeCameraVideo(PHOTOS[0], 'tests/.fixtures/astronaut.y4m');
 
 /** Every request a page makes that does not go to this machine: the suite fails if any appears. */
 const external = [];
+const watchRequest = (href) => {
+  const url = new URL(href);
+  if (!['localhost', '127.0.0.1', '[::1]'].includes(url.hostname) && !['data:', 'blob:', 'about:'].includes(url.protocol)) external.push(href);
+};
+
+// One engine per run (scripts/test.mjs runs them one after another, so two browsers never share the
+// two cores): chromium runs every file; firefox and webkit run the per-engine subset in tests/engines/.
+const ENGINE = process.env.CV_ENGINE ?? 'chromium';
+if (!['chromium', 'firefox', 'webkit'].includes(ENGINE)) throw new Error(`CV_ENGINE=${ENGINE}: expected chromium, firefox or webkit`);
 
 /** Files served from /cv-assets/ (a flat folder, as setAssetBase() expects), for the asset-base test. */
 const assetHits = [];
@@ -64,7 +74,7 @@ export default {
   reporters: [defaultReporter(), summaryReporter()],
   rootDir: '.',
   // tests/apps holds whole framework apps (and their node_modules) that npm run test:apps drives.
-  files: ['tests/**/*.test.{ts,js}', '!tests/apps/**'],
+  files: ENGINE === 'chromium' ? ['tests/**/*.test.{ts,js}', '!tests/apps/**'] : ['tests/engines/**/*.test.js'],
   nodeResolve: true,
   concurrency: 1,
   browserStartTimeout: 120000,
@@ -145,22 +155,24 @@ export default {
     },
   ],
   browsers: [
-    playwrightLauncher({
-      product: 'chromium',
-      launchOptions: {
-        executablePath: findChromium(),
-        args: [...CHROMIUM_FLAGS, `--use-file-for-fake-video-capture=${camera}`],
-      },
-      async createPage({ context }) {
-        const page = await context.newPage();
-        const watch = (req) => {
-          const url = new URL(req.url());
-          if (!['localhost', '127.0.0.1', '[::1]'].includes(url.hostname) && !['data:', 'blob:'].includes(url.protocol)) external.push(req.url());
-        };
-        page.on('request', watch);
-        context.on('request', watch);
-        return page;
-      },
-    }),
+    ENGINE === 'firefox'
+      ? firefoxLauncher({ watch: watchRequest })
+      : ENGINE === 'webkit'
+        ? // WebKitWebDriver exposes no network events: the privacy guard covers Chromium and Firefox.
+          webkitLauncher()
+        : playwrightLauncher({
+            product: 'chromium',
+            launchOptions: {
+              executablePath: findChromium(),
+              args: [...CHROMIUM_FLAGS, `--use-file-for-fake-video-capture=${camera}`],
+            },
+            async createPage({ context }) {
+              const page = await context.newPage();
+              const watch = (req) => watchRequest(req.url());
+              page.on('request', watch);
+              context.on('request', watch);
+              return page;
+            },
+          }),
   ],
 };

@@ -143,7 +143,9 @@ export class SourceController {
     } catch {
       size = null;
     }
-    return this.options.attrs.check('resolution', this.host.resolution, size !== null, size ?? { width: 640, height: 480 }, 'like "640x480"');
+    // check() hands back the attribute string when it is valid: the size is the parsed one.
+    this.options.attrs.check('resolution', this.host.resolution, size !== null, { width: 640, height: 480 }, 'like "640x480"');
+    return size ?? { width: 640, height: 480 };
   }
 
   /** The camera controller's stream arrives (or goes: null). */

@@ -69,7 +69,24 @@ function nextTimestamp(): number {
   return lastTimestamp;
 }
 
+/**
+ * tasks-vision's graphs ask for a GPU service (a WebGL2 context on an OffscreenCanvas) even on the CPU
+ * delegate; without one every task fails to load with an INTERNAL "kGpuService" error that reads like a bad
+ * model. Headless Firefox without a GPU and WebKitGTK (no WebGL on OffscreenCanvas) are such browsers.
+ */
+function checkWorkerWebgl2(): void {
+  let gl: WebGL2RenderingContext | null = null;
+  try {
+    gl = new OffscreenCanvas(1, 1).getContext('webgl2');
+  } catch {
+    gl = null;
+  }
+  if (!gl) throw new CvError('backend-unavailable', 'it needs WebGL2 on an OffscreenCanvas in a worker, which this browser does not offer; use backend="wasm" or "auto"');
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+}
+
 export async function createMediapipeRuntime(assetBase: string | null): Promise<MediapipeRuntime> {
+  checkWorkerWebgl2();
   // An explicit fileset rather than FilesetResolver's folder: a folder is invisible to bundlers.
   // Every task instantiates its own wasm module from the glue's global `ModuleFactory`, and clears that global
   // afterwards. A module worker's `import()` of the glue runs it only once, so a second task would find no

@@ -12,8 +12,9 @@ import type { BackendName, InferenceRuntime, InferenceSession, Tensor } from './
  */
 export async function createOrtRuntime(backend: BackendName, assetBase: string | null, maxThreads: number): Promise<InferenceRuntime> {
   const ort = (backend === 'webgpu' ? await import('onnxruntime-web/webgpu') : await import('onnxruntime-web/wasm')) as typeof Ort;
-  // Threads need shared wasm memory: cross-origin isolation, and a browser that has SharedArrayBuffer at all.
-  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
+  // Threads need shared wasm memory: cross-origin isolation, and a browser that can make it. Probed by making
+  // one, not by the SharedArrayBuffer global: WebKitGTK 2.50 hides that constructor yet runs threads fine.
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true && sharedWasmMemory();
   const cores = (globalThis.navigator?.hardwareConcurrency as number | undefined) ?? 2;
   const threads = isolated ? Math.max(1, Math.min(maxThreads, cores)) : 1;
   if (!isolated && backend === 'wasm') {
@@ -108,3 +109,12 @@ const WARMUP_MODEL = Uint8Array.from(
   atob('CAgSC2N2LWVsZW1lbnRzOjwKEAoBeBIBeSIISWRlbnRpdHkSBndhcm11cFoPCgF4EgoKCAgBEgQKAggBYg8KAXkSCgoICAESBAoCCAFCBAoAEBE='),
   (c) => c.charCodeAt(0),
 );
+
+/** True when this context can make shared wasm memory (what wasm threads run on). */
+function sharedWasmMemory(): boolean {
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof Object;
+  } catch {
+    return false;
+  }
+}
