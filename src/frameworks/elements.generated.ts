@@ -172,7 +172,7 @@ export interface CvDetectEventMap {
   'cv-result': CvResultEvent<DetectOutput>;
   /** model bytes arriving: `{loaded, total, model}` */
   'cv-progress': CvProgressEvent;
-  /** models loaded: `{model, backend, threads, loadMs, precision, fromCache, cached, timings}` */
+  /** models loaded: `{model, backend, threads, loadMs, precision, fromCache, cached, timings, paths}`; `paths` says which browser-dependent path each step takes (docs/browsers.md) */
   'cv-ready': CvReadyEvent;
   /** a fault, with `{code, message}`; the element keeps its last good state and recovers. Each distinct fault fires once until it clears; a worker that dies or hangs fires one `worker` and is restarted */
   'cv-error': CvErrorEvent;
