@@ -1,6 +1,6 @@
 /**
  * A short name for the browser this code runs in ("Chromium 156", "Firefox 153", "Safari 18",
- * "WebKitGTK (Safari 18)"), for messages that say why something cannot run here. Works in workers too.
+ * "WebKitGTK"), for messages that say why something cannot run here. Works in workers too.
  * Derived from `userAgentData` where the browser has it (Chromium), else from the user-agent string.
  */
 export function browserName(nav: { userAgent?: string; userAgentData?: { brands?: Array<{ brand: string; version: string }> } } | undefined = globalThis.navigator as never): string {
@@ -24,10 +24,11 @@ export function browserName(nav: { userAgent?: string; userAgentData?: { brands?
   const chrome = m(/(?:HeadlessChrome|Chromium|Chrome)\/(\d+)/);
   if (chrome) return `Chromium ${chrome}`;
   if (/AppleWebKit/.test(ua)) {
+    // WebKitGTK and WPE say "Safari" but run on Linux, and their "Version/" is no Safari release (2.50.6
+    // reports 60.5): name the port without it.
+    if (/Linux|X11|Wayland/.test(ua)) return 'WebKitGTK';
     const version = m(/Version\/(\d+(?:\.\d+)?)/);
-    const safari = version ? `Safari ${version}` : 'Safari';
-    // WebKitGTK and WPE say "Safari" but run on Linux: name the port, the engine is the same.
-    return /Linux|X11|Wayland/.test(ua) ? `WebKitGTK (${safari})` : safari;
+    return version ? `Safari ${version}` : 'Safari';
   }
   return ua ? ua.split(' ').pop()!.replace('/', ' ') : 'this browser';
 }

@@ -67,8 +67,12 @@ export class SourceController {
     return this.host.renderRoot.querySelector('video')!;
   }
 
+  /** Removes the tap-to-play listeners an autoplay refusal left on the document. */
+  private unblock: (() => void) | null = null;
+
   disconnect(): void {
     this.runs.cancel();
+    this.unblock?.();
     if (this.retryTimer) own('timer', -1);
     clearTimeout(this.retryTimer);
     this.retryTimer = 0;
@@ -160,8 +164,33 @@ export class SourceController {
       return;
     }
     video.srcObject = stream;
-    await video.play().catch(() => {});
+    const blocked = await video.play().then(
+      () => false,
+      (e: unknown) => (e as { name?: string })?.name === 'NotAllowedError',
+    );
     if (run !== this.runs.current || video.srcObject !== stream) return;
+    if (blocked) {
+      // An autoplay policy (Safari, iOS Low Power Mode, some embeds) refused to play the stream: without a
+      // word the element would sit with no frames. Say so, and start on the page's next tap or key.
+      this.options.fail(new CvError('camera-unavailable', 'The browser blocked playing the camera until the page is tapped or clicked (autoplay policy); tap the page to start'), 'source');
+      this.unblock?.();
+      const unblock = () => {
+        document.removeEventListener('pointerdown', retry, true);
+        document.removeEventListener('keydown', retry, true);
+        own('listener', -2);
+        if (this.unblock === unblock) this.unblock = null;
+      };
+      const retry = () => {
+        unblock();
+        if (run === this.runs.current && video.srcObject === stream) void this.showStream(stream);
+      };
+      document.addEventListener('pointerdown', retry, true);
+      document.addEventListener('keydown', retry, true);
+      own('listener', 2);
+      this.unblock = unblock;
+      return;
+    }
+    this.options.clearFault('source');
     this.element = video;
     this.options.clearError('camera');
     this.options.follow(video);

@@ -29,7 +29,7 @@ export interface CvReadyDetail {
  * ran (docs/browsers.md lists them per engine). Also `element.paths`.
  */
 export interface CvPaths {
-  /** The browser, short: "Chromium 156", "Firefox 153", "WebKitGTK (Safari 18)". */
+  /** The browser, short: "Chromium 156", "Firefox 153", "Safari 18.4", "WebKitGTK". */
   engine: string;
   /**
    * How a video source is paced: `video-frame-callback` (requestVideoFrameCallback), or `animation-frame`

@@ -149,6 +149,31 @@ describe('reliability: camera faults at start', () => {
     });
   }
 
+  it('an autoplay refusal of the camera video is reported (not silent) and the next tap starts it', async () => {
+    // Safari/iOS (and embeds with an autoplay policy) may refuse video.play() until a user gesture.
+    const play = HTMLMediaElement.prototype.play;
+    let refusals = 0;
+    HTMLMediaElement.prototype.play = function () {
+      refusals++;
+      return Promise.reject(domError('NotAllowedError', 'play() refused by the test'));
+    };
+    try {
+      const el = mount(`<cv-classify src="tiny-colour" catalog="${TINY_CATALOG}" backend="wasm"></cv-classify>`);
+      const err = await nextError(el);
+      expect(err.code).to.equal('camera-unavailable');
+      expect(await shownError(el)).to.contain('tap');
+      expect(refusals).to.equal(1);
+      HTMLMediaElement.prototype.play = play;
+      document.body.dispatchEvent(new PointerEvent('pointerdown', { bubbles: true }));
+      await nextResult(el);
+      expect(await shownError(el)).to.equal('');
+      el.remove();
+      await expectNoLeaks();
+    } finally {
+      HTMLMediaElement.prototype.play = play;
+    }
+  });
+
   it('camera-denied stays shown after a successful model load, and clears when the camera is allowed', async () => {
     const restore = stubGetUserMedia(() => Promise.reject(domError('NotAllowedError', 'Permission denied by the test')));
     try {

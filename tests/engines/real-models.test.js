@@ -6,7 +6,7 @@ import { mount, nextEvent } from '../elements/helpers.js';
 import { engine } from './engine.js';
 
 afterEach(() => {
-  document.querySelectorAll('cv-classify, cv-segment, cv-generate, canvas, img').forEach((el) => el.remove());
+  document.querySelectorAll('cv-classify, cv-segment, cv-generate, cv-detect, canvas, img').forEach((el) => el.remove());
 });
 
 async function photo(name, id) {
@@ -79,6 +79,25 @@ describe(`shipped models on real photos (${engine.name}, WASM)`, () => {
     expect(stripes, 'stripes in the blurred background').to.be.below(120);
     // The person stays sharp: her face is not the flat mean of its surroundings.
     expect(spread(row(out, 90, 150, 60)), 'detail in the face').to.be.greaterThan(40);
+  });
+
+  it('<cv-detect>: finds the dog, the bicycle and the car or truck in darknet\'s dog.jpg, boxes in frame pixels', async () => {
+    const img = await photo('dog.jpg', 'dog-photo');
+    const el = mount(`<cv-detect source="#dog-photo" backend="wasm" threshold="0.2"></cv-detect>`);
+    const ready = await nextEvent(el, 'cv-ready', 120000);
+    expect(ready.detail.model).to.equal('object-detection');
+    const { detail } = await nextEvent(el, 'cv-result', 120000);
+    const labels = detail.objects.map((o) => o.label);
+    console.log(`[detect] ${engine.name}: ${detail.objects.map((o) => `${o.label} ${o.score.toFixed(2)}`).join(', ')}`);
+    for (const want of [['dog'], ['bicycle'], ['car', 'truck']]) expect(labels.some((l) => want.includes(l)), `${want.join('/')} in ${labels}`).to.equal(true);
+    const dog = detail.objects.find((o) => o.label === 'dog');
+    // The dog sits in the lower left of the 768×576 photo.
+    expect(dog.box.x + dog.box.width / 2).to.be.lessThan(img.naturalWidth / 2);
+    expect(dog.box.y + dog.box.height / 2).to.be.greaterThan(img.naturalHeight / 2);
+    for (const { box } of detail.objects) {
+      expect(box.x + box.width).to.be.at.most(img.naturalWidth + 1);
+      expect(box.y + box.height).to.be.at.most(img.naturalHeight + 1);
+    }
   });
 
   it('<cv-classify roi="face">: finds the astronaut\'s face and reads her smile as happy', async () => {

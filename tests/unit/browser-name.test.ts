@@ -14,7 +14,7 @@ describe('browserName', () => {
   it('names Firefox, Safari, WebKitGTK and the iOS browsers', () => {
     expect(browserName(ua('Mozilla/5.0 (X11; Linux x86_64; rv:153.0) Gecko/20100101 Firefox/153.0'))).to.equal('Firefox 153');
     expect(browserName(ua('Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.4 Safari/605.1.15'))).to.equal('Safari 18.4');
-    expect(browserName(ua('Mozilla/5.0 (X11; Ubuntu; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.0 Safari/605.1.15'))).to.equal('WebKitGTK (Safari 18.0)');
+    expect(browserName(ua('Mozilla/5.0 (X11; Ubuntu; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/60.5 Safari/605.1.15'))).to.equal('WebKitGTK');
     expect(browserName(ua('Mozilla/5.0 (iPhone; CPU iPhone OS 18_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.4 Mobile/15E148 Safari/604.1'))).to.equal('Safari 18.4 on iOS');
     expect(browserName(ua('Mozilla/5.0 (iPhone; CPU iPhone OS 18_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/139.0 Mobile/15E148 Safari/604.1'))).to.equal('Chrome 139 on iOS (WebKit)');
   });
