@@ -58,6 +58,51 @@ export function maskToBytes(data: Float32Array, pixels: number, channels: number
 }
 
 /**
+ * A multi-class output as a foreground mask plus each pixel's class. `channels` > 1: scores per class
+ * (softmax taken here), foreground probability = the summed probability of the `classes` counted as
+ * foreground. `integer`: one channel of class indices (an ArgMax output), foreground 255 or 0.
+ * Without `classes`, every class but 0 (background) is foreground, as before.
+ */
+export function classMask(
+  data: Float32Array,
+  pixels: number,
+  channels: number,
+  layout: 'NCHW' | 'NHWC',
+  integer: boolean,
+  classes: readonly number[] | null,
+): { mask: Uint8Array; classMap: Uint8Array } {
+  const mask = new Uint8Array(pixels);
+  const classMap = new Uint8Array(pixels);
+  const wanted = (c: number) => (classes ? classes.includes(c) : c !== 0);
+  if (integer) {
+    for (let i = 0; i < pixels; i++) {
+      const c = Math.round(data[i]!);
+      classMap[i] = Math.min(255, Math.max(0, c));
+      mask[i] = wanted(c) ? 255 : 0;
+    }
+    return { mask, classMap };
+  }
+  const fg = Array.from({ length: channels }, (_, c) => wanted(c));
+  for (let i = 0; i < pixels; i++) {
+    const at = (c: number) => data[layout === 'NCHW' ? c * pixels + i : i * channels + c]!;
+    let max = -Infinity, best = 0;
+    for (let c = 0; c < channels; c++) {
+      const v = at(c);
+      if (v > max) (max = v), (best = c);
+    }
+    let sum = 0, on = 0;
+    for (let c = 0; c < channels; c++) {
+      const e = Math.exp(at(c) - max);
+      sum += e;
+      if (fg[c]) on += e;
+    }
+    classMap[i] = Math.min(255, best);
+    mask[i] = Math.round(Math.min(1, Math.max(0, on / sum)) * 255);
+  }
+  return { mask, classMap };
+}
+
+/**
  * Bilinear resample (half-pixel centres) of a probability mask to w×h bytes, so results have the size of the
  * ONNX path's (the model's input grid) whatever the frame size. `inverse` turns a background mask into person.
  */
