@@ -3,6 +3,7 @@ import { TINY_CATALOG, canvasWith, eventWhere, mount, nextEvent } from './helper
 // The compositors are imported from src/ (the dev server compiles it): not public API.
 import { MaskCompositor } from '/src/overlay/mask-compositor.ts';
 import { MaskCompositor2D } from '/src/overlay/mask-compositor-2d.ts';
+import { classMask } from '/src/tasks/segment/mask.ts';
 
 // <cv-segment classes> with multi-class segmenters (tests/fixtures/make_tiny_classes.mjs): each pixel's class
 // is its dominant colour (0 red, 1 green, 2 blue), so the answer is known by construction. The picture:
@@ -139,4 +140,25 @@ describe('compositors: per-class tint for effect="mask"', () => {
       }
     });
   }
+});
+
+describe('classMask', () => {
+  it('NHWC scores: the listed classes\' summed probability, and each pixel\'s best class', () => {
+    // Two pixels × 3 classes, channels last: pixel 0 is class 1, pixel 1 class 2 (read as NCHW, both would be 0).
+    const data = new Float32Array([0, 9, 0, 0, 0, 9]);
+    const two = classMask(data, 2, 3, 'NHWC', false, [2]);
+    expect([...two.classMap]).to.deep.equal([1, 2]);
+    expect(two.mask[0]).to.be.lessThan(3);
+    expect(two.mask[1]).to.be.greaterThan(250);
+    const notTwo = classMask(data, 2, 3, 'NHWC', false, [0, 1]);
+    expect(notTwo.mask[0]).to.be.greaterThan(250);
+    expect(notTwo.mask[1]).to.be.lessThan(3);
+  });
+
+  it('integer class indices (ArgMax): 255 where listed, else 0; all but 0 without a list', () => {
+    const data = new Float32Array([0, 1, 2, 15]);
+    expect([...classMask(data, 4, 1, 'NCHW', true, [15]).mask]).to.deep.equal([0, 0, 0, 255]);
+    expect([...classMask(data, 4, 1, 'NCHW', true, null).mask]).to.deep.equal([0, 255, 255, 255]);
+    expect([...classMask(data, 4, 1, 'NCHW', true, null).classMap]).to.deep.equal([0, 1, 2, 15]);
+  });
 });

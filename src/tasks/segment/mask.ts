@@ -32,29 +32,14 @@ export function maskIoU(a: ArrayLike<number>, b: ArrayLike<number>, threshold = 
  * ready for an R8 texture. `channels` > 1 means a softmax over classes with class 0 = background.
  */
 export function maskToBytes(data: Float32Array, pixels: number, channels: number, layout: 'NCHW' | 'NHWC', logits: boolean): Uint8Array {
-  // Uint8ClampedArray rounds and clamps on write, which is what the general path below spells out.
+  if (channels > 1) return classMask(data, pixels, channels, layout, false, null).mask;
+  // Uint8ClampedArray rounds and clamps on write; logits round half up, as they always have.
   const clamped = new Uint8ClampedArray(pixels);
-  if (channels === 1 && !logits) {
-    for (let i = 0; i < pixels; i++) clamped[i] = data[i]! * 255;
-    return new Uint8Array(clamped.buffer);
-  }
-  const out = new Uint8Array(clamped.buffer);
   for (let i = 0; i < pixels; i++) {
-    let p: number;
-    if (channels === 1) {
-      const v = data[i]!;
-      p = logits ? 1 / (1 + Math.exp(-v)) : v;
-    } else {
-      const at = (c: number) => data[layout === 'NCHW' ? c * pixels + i : i * channels + c]!;
-      let max = -Infinity;
-      for (let c = 0; c < channels; c++) max = Math.max(max, at(c));
-      let sum = 0;
-      for (let c = 0; c < channels; c++) sum += Math.exp(at(c) - max);
-      p = 1 - Math.exp(at(0) - max) / sum;
-    }
-    out[i] = Math.round(Math.min(1, Math.max(0, p)) * 255);
+    const v = data[i]!;
+    clamped[i] = logits ? Math.round((1 / (1 + Math.exp(-v))) * 255) : v * 255;
   }
-  return out;
+  return new Uint8Array(clamped.buffer);
 }
 
 /**
