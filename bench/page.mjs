@@ -168,6 +168,7 @@ async function runElement() {
     // A little of the output, so backends can be compared for correctness on the same video.
     let extra = null;
     if (typeof d.foreground === 'number') extra = { fg: Math.round(d.foreground * 1000) / 1000 };
+    else if (Array.isArray(d.objects)) extra = { top: d.objects[0]?.label ?? null, objects: d.objects.length };
     else if (Array.isArray(d.labels)) {
       const faces = new Set(d.labels.filter((l) => l.box).map((l) => `${l.box.x},${l.box.y}`)).size;
       extra = { top: d.labels[0]?.label ?? null, faces };

@@ -81,6 +81,11 @@ const ROWS = [
     mediapipe: { task: 'segment', model: mediapipeFile('selfie-segmentation-landscape'), of: 'selfie-segmentation-landscape' } },
   { id: 'classify/roi=face', tag: 'cv-classify', src: 'expression', attrs: { roi: 'face' }, models: ['face-detection', 'expression'], pipeline: 'face',
     mediapipe: { task: 'face', model: mediapipeFile('face-detection'), of: 'face-detection', note: 'face detection only (no expression step)' } },
+  // <cv-detect>: no MediaPipe cells. Its ObjectDetector needs a COCO .tflite (EfficientDet-Lite or SSD MobileNet
+  // with TFLite Metadata) that no npm package we depend on ships, and models may not be downloaded here.
+  { id: 'detect/object-detection', tag: 'cv-detect', src: 'object-detection', attrs: {}, models: ['object-detection'],
+    mediapipe: { task: 'detect', model: null, of: 'object-detection',
+      skip: 'MediaPipe Tasks ObjectDetector needs a COCO .tflite with TFLite Metadata (EfficientDet-Lite / SSD MobileNet); none is in any npm package we depend on (@mediapipe/tasks-vision ships no models), so there is no anchor rather than an invented one' } },
   { id: 'classify/fashion-cnn', tag: 'cv-classify', src: 'fashion-cnn', attrs: {}, models: ['fashion-cnn'] },
   ...['vae', 'dcgan', 'esrgan'].map((m) => ({ id: `generate/${m}`, tag: 'cv-generate', src: m, attrs: { variants: 1 }, models: [m] })),
 ];
@@ -121,14 +126,16 @@ function planCells() {
       if (argv.only && !cell.id.includes(argv.only)) continue;
       if (b.mediapipe) {
         if (!row.mediapipe) continue; // MediaPipe has no such task: no cell at all
-        if (!row.mediapipe.model) cell.skipped = `the catalog has no MediaPipe (.tflite with metadata) file for ${row.mediapipe.of} yet`;
+        if (row.mediapipe.skip) cell.skipped = row.mediapipe.skip;
+        else if (!row.mediapipe.model) cell.skipped = `the catalog has no MediaPipe (.tflite with metadata) file for ${row.mediapipe.of} yet`;
         else if (!existsSync(join(ROOT, row.mediapipe.model))) cell.skipped = `${row.mediapipe.model} is missing`;
         cells.push(cell);
         continue;
       }
       if (b.backend === 'mediapipe') {
         if (!row.mediapipe) continue;
-        if (!row.mediapipe.model) cell.skipped = `the catalog has no MediaPipe (.tflite with metadata) file for ${row.mediapipe.of} yet`;
+        if (row.mediapipe.skip) cell.skipped = row.mediapipe.skip;
+        else if (!row.mediapipe.model) cell.skipped = `the catalog has no MediaPipe (.tflite with metadata) file for ${row.mediapipe.of} yet`;
         cell.graphs = [];
         cells.push(cell);
         continue;
@@ -307,6 +314,12 @@ function summariseExtras(cell, extras) {
   if (!extras.length) return null;
   if (typeof extras[0] === 'number') return { facesMedian: summarize(extras).median };
   if (typeof extras[0] === 'number') return { facesMedian: summarize(extras).median };
+  if ('objects' in extras[0]) {
+    const count = {};
+    for (const e of extras) count[e.top] = (count[e.top] ?? 0) + 1;
+    const top = Object.entries(count).sort((a, b) => b[1] - a[1])[0];
+    return { topObject: top?.[0] ?? null, topObjectShare: top ? round(top[1] / extras.length) : null, objectsMedian: summarize(extras.map((e) => e.objects)).median };
+  }
   if ('fg' in extras[0]) return { foregroundMedian: summarize(extras.map((e) => e.fg)).median };
   if ('top' in extras[0]) {
     const count = {};

@@ -10,6 +10,12 @@ const CONTROLS = {
     ['threshold', 'number', { min: 0, max: 1, step: 0.05 }],
     ['opacity', 'number', { min: 0, max: 1, step: 0.1 }],
   ],
+  detect: [
+    ['labels', 'text', 'person,dog'],
+    ['threshold', 'number', { min: 0, max: 1, step: 0.05 }],
+    ['max-results', 'number', { min: 1, max: 50, step: 1 }],
+    ['backend', 'select', ['auto', 'wasm', 'webgpu']],
+  ],
   classify: [
     ['roi', 'select', ['face', 'full']],
     ['src', 'select', ['expression', 'fashion-cnn']],

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Takes a screenshot of the demo as a user sees it: headless Debian Chromium with a fake camera playing
-// a real photo, the page served cross-origin isolated. Usage: node scripts/screenshot.mjs [out.png] [photo]
+// a real photo, the page served cross-origin isolated.
+// Usage: node scripts/screenshot.mjs [out.png] [photo] [path] [selector]
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -10,6 +11,8 @@ import { startServer } from './serve.mjs';
 const out = process.argv[2] ?? 'docs/demo.png';
 const photo = process.argv[3] ?? '/usr/lib/python3/dist-packages/skimage/data/astronaut.png';
 const path = process.argv[4] ?? '/demo/';
+// Optional: a CSS selector (e.g. `[data-for=detect]`) to capture one panel (the viewport goes to <out>-page.png).
+const only = process.argv[5];
 mkdirSync('tests/.fixtures', { recursive: true });
 mkdirSync(dirname(out), { recursive: true });
 const video = fakeCameraVideo(photo, `tests/.fixtures/${photo.split('/').pop()}.y4m`);
@@ -33,14 +36,17 @@ try {
   // effect is drawn by the worker after the result, so it also needs a frame composited there.
   await page.waitForFunction(
     () =>
-      [...document.querySelectorAll('cv-segment, cv-classify, cv-generate')].every(
+      [...document.querySelectorAll('cv-segment, cv-detect, cv-classify, cv-generate')].every(
         (el) => (el.stats.frames >= 5 && (el.localName !== 'cv-segment' || el.stats.phases?.compositeMs > 0)) || el.shadowRoot?.querySelector('[part=error]:not([hidden])'),
       ),
     null,
     { timeout: 120000 },
   );
   await page.waitForTimeout(8000);
-  await page.screenshot({ path: out }); // the viewport holds the page; a fullPage capture drops the worker's OffscreenCanvas picture
+  if (only) {
+    await page.locator(only).first().screenshot({ path: out });
+    await page.screenshot({ path: out.replace(/\.png$/, '-page.png') }); // and the whole page beside it, to check the rest
+  } else await page.screenshot({ path: out }); // the viewport holds the page; a fullPage capture drops the worker's OffscreenCanvas picture
   console.log(`wrote ${out}`);
 } finally {
   await browser.close();

@@ -272,6 +272,8 @@ export interface CvSegmentAttributes {
   threshold?: CvSegment['threshold'];
   /** tint strength for `mask`, 0.5 by default */
   opacity?: CvSegment['opacity'];
+  /** Multi-class models: foreground class indices, comma-separated (`"15"`, `"1,2,3"`); empty = every class but 0. */
+  classes?: CvSegment['classes'];
   /** Show the fps and latency readout (`part="hud"`). */
   hud?: CvSegment['hud'];
   /** Catalog name or URL of an .onnx file; each element has a default. */
@@ -308,6 +310,8 @@ export interface CvSegmentProperties {
   threshold?: CvSegment['threshold'];
   /** tint strength for `mask`, 0.5 by default */
   opacity?: CvSegment['opacity'];
+  /** Multi-class models: foreground class indices, comma-separated (`"15"`, `"1,2,3"`); empty = every class but 0. */
+  classes?: CvSegment['classes'];
   /** Catalog name or URL of an .onnx file; each element has a default. */
   src?: CvSegment['src'];
   /** `auto` (WebGPU on a real GPU, else WASM), `wasm`, `webgpu`, or `mediapipe` where the task has it. */

@@ -12,17 +12,18 @@ import { CvError } from '../errors.js';
  * The person is the frame kept where the mask's alpha is, a `destination-in` draw of the mask stretched
  * to the frame, so edges stay as soft as the mask.
  */
-import type { Compositor, SegmentEffect } from './types.js';
+import { CLASS_COLORS, type Compositor, type SegmentEffect } from './types.js';
 import { BackgroundBlur } from './blur-fallback.js';
 
 type Canvas2D = OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D;
 
-const TINT = [51, 217, 140]; // the WebGL compositor's tint, 0.2 0.85 0.55
+/** The WebGL compositor's tints as bytes: entry 0 is the single-class one. */
+const TINTS = CLASS_COLORS.map((c) => c.map((v) => Math.round(v * 255)));
 
 export class MaskCompositor2D implements Compositor {
   readonly kind = '2d';
   private readonly ctx: Canvas2D;
-  private mask: { data: Uint8Array; width: number; height: number } | null = null;
+  private mask: { data: Uint8Array; width: number; height: number; classes?: Uint8Array } | null = null;
   /** The mask as alpha (and tint) at mask resolution. */
   private alpha = new OffscreenCanvas(1, 1);
   private alphaCtx = this.alpha.getContext('2d')!;
@@ -46,8 +47,8 @@ export class MaskCompositor2D implements Compositor {
     else throw new TypeError('The 2D compositor takes an ImageBitmap, an <img> or a colour as background');
   }
 
-  setMask(data: Uint8Array, width: number, height: number): void {
-    this.mask = { data, width, height };
+  setMask(data: Uint8Array, width: number, height: number, classes?: Uint8Array): void {
+    this.mask = { data, width, height, classes };
   }
 
   draw(frame: TexImageSource, width: number, height: number, effect: Exclude<SegmentEffect, 'none'>, threshold: number, opacity: number): void {
@@ -97,7 +98,7 @@ export class MaskCompositor2D implements Compositor {
   }
 
   /** The mask through the threshold's soft step (as the WebGL shader does) into the alpha canvas. */
-  private paintAlpha(m: { data: Uint8Array; width: number; height: number }, effect: string, threshold: number, opacity: number) {
+  private paintAlpha(m: { data: Uint8Array; width: number; height: number; classes?: Uint8Array }, effect: string, threshold: number, opacity: number) {
     resize(this.alpha, m.width, m.height);
     const img = this.alphaCtx.createImageData(m.width, m.height);
     const px = img.data;
@@ -110,9 +111,10 @@ export class MaskCompositor2D implements Compositor {
       t = t <= 0 ? 0 : t >= 1 ? 1 : t * t * (3 - 2 * t);
       const o = i * 4;
       if (tint) {
-        px[o] = TINT[0]!;
-        px[o + 1] = TINT[1]!;
-        px[o + 2] = TINT[2]!;
+        const c = TINTS[m.classes ? m.classes[i]! % 8 : 0]!;
+        px[o] = c[0]!;
+        px[o + 1] = c[1]!;
+        px[o + 2] = c[2]!;
       }
       px[o + 3] = t * scale;
     }

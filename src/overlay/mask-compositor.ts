@@ -5,7 +5,7 @@ import { CvError } from '../errors.js';
  * all), blur the background (`blur`, from the frame's mip chain), or put an image or colour behind
  * (`replace`). The frame never comes back to the CPU.
  */
-import type { Compositor, SegmentEffect } from './types.js';
+import { CLASS_COLORS, type Compositor, type SegmentEffect } from './types.js';
 
 const VERT = `#version 300 es
 in vec2 pos;
@@ -27,6 +27,9 @@ uniform int bgIsImage;
 uniform float threshold;
 uniform float opacity;
 uniform vec3 tint;
+uniform sampler2D classes;
+uniform int perClass;
+uniform vec3 palette[8];
 uniform vec3 bgColor;
 uniform vec2 texel;
 vec3 blurred(vec2 p) {
@@ -43,7 +46,10 @@ void main() {
   float a = smoothstep(threshold - 0.15, threshold + 0.15, m);
   vec3 f = texture(frame, uv).rgb;
   if (effect == 0) {
-    color = vec4(tint, a * opacity);
+    // Multi-class: the pixel's class picks the colour (nearest texel, so classes never blend).
+    vec3 t = tint;
+    if (perClass == 1) t = palette[int(texture(classes, uv).r * 255.0 + 0.5) % 8];
+    color = vec4(t, a * opacity);
   } else if (effect == 1) {
     color = vec4(mix(blurred(uv), f, a), 1.0);
   } else {
@@ -63,7 +69,7 @@ export class MaskCompositor implements Compositor {
   readonly blur = 'webgl';
   private gl: WebGL2RenderingContext;
   private program!: WebGLProgram;
-  private tex!: { frame: WebGLTexture; mask: WebGLTexture; bg: WebGLTexture };
+  private tex!: { frame: WebGLTexture; mask: WebGLTexture; bg: WebGLTexture; classes: WebGLTexture };
   /** The context is lost (GPU reset, too many contexts): draws are skipped until it is restored. */
   lost = false;
   private disposed = false;
@@ -100,7 +106,7 @@ export class MaskCompositor implements Compositor {
     const gl = this.gl;
     this.program = this.link(VERT, FRAG);
     gl.useProgram(this.program);
-    for (const name of ['frame', 'mask', 'bg', 'effect', 'bgIsImage', 'threshold', 'opacity', 'tint', 'bgColor', 'texel']) {
+    for (const name of ['frame', 'mask', 'bg', 'classes', 'perClass', 'palette', 'effect', 'bgIsImage', 'threshold', 'opacity', 'tint', 'bgColor', 'texel']) {
       this.loc[name] = gl.getUniformLocation(this.program, name);
     }
     const buf = gl.createBuffer();
@@ -119,10 +125,14 @@ export class MaskCompositor implements Compositor {
       gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
       return t;
     };
-    this.tex = { frame: make(0, true), mask: make(1, false), bg: make(2, false) };
+    this.tex = { frame: make(0, true), mask: make(1, false), bg: make(2, false), classes: make(3, false) };
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST); // class indices: never interpolated
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
     gl.uniform1i(this.loc.frame!, 0);
     gl.uniform1i(this.loc.mask!, 1);
     gl.uniform1i(this.loc.bg!, 2);
+    gl.uniform1i(this.loc.classes!, 3);
+    gl.uniform3fv(this.loc.palette!, CLASS_COLORS.flat());
   }
 
   private link(vs: string, fs: string): WebGLProgram {
@@ -162,15 +172,23 @@ export class MaskCompositor implements Compositor {
   }
 
   /** Uploads a new mask (bytes 0..255, width×height). */
-  setMask(mask: Uint8Array, width: number, height: number): void {
+  setMask(mask: Uint8Array, width: number, height: number, classes?: Uint8Array): void {
     const gl = this.gl;
     if (this.lost || gl.isContextLost()) return;
     gl.activeTexture(gl.TEXTURE1);
     gl.bindTexture(gl.TEXTURE_2D, this.tex.mask);
     gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
     gl.texImage2D(gl.TEXTURE_2D, 0, gl.R8, width, height, 0, gl.RED, gl.UNSIGNED_BYTE, mask);
+    this.perClass = !!classes;
+    if (classes) {
+      gl.activeTexture(gl.TEXTURE3);
+      gl.bindTexture(gl.TEXTURE_2D, this.tex.classes);
+      gl.texImage2D(gl.TEXTURE_2D, 0, gl.R8, width, height, 0, gl.RED, gl.UNSIGNED_BYTE, classes);
+    }
     this.maskSize = { width, height };
   }
+
+  private perClass = false;
 
   private maskSize = { width: 1, height: 1 };
 
@@ -192,7 +210,8 @@ export class MaskCompositor implements Compositor {
     gl.uniform1i(this.loc.bgIsImage!, this.bgIsImage ? 1 : 0);
     gl.uniform1f(this.loc.threshold!, threshold);
     gl.uniform1f(this.loc.opacity!, opacity);
-    gl.uniform3f(this.loc.tint!, 0.2, 0.85, 0.55);
+    gl.uniform3f(this.loc.tint!, ...CLASS_COLORS[0]!);
+    gl.uniform1i(this.loc.perClass!, this.perClass && effect === 'mask' ? 1 : 0);
     gl.uniform3f(this.loc.bgColor!, ...this.bgColor);
     gl.uniform2f(this.loc.texel!, 1 / width, 1 / height);
     gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);

@@ -74,7 +74,7 @@ export async function createOrtRuntime(backend: BackendName, assetBase: string |
           const out = await session.run(ortFeeds);
           const result: Record<string, Tensor> = {};
           for (const [name, t] of Object.entries(out)) {
-            result[name] = { data: toFloat32(t), dims: [...t.dims] };
+            result[name] = { data: toFloat32(t), dims: [...t.dims], ...(INTEGER_TYPES.has(t.type) ? { integer: true } : {}) };
             t.dispose();
           }
           return result;
@@ -85,10 +85,14 @@ export async function createOrtRuntime(backend: BackendName, assetBase: string |
   };
 }
 
+const INTEGER_TYPES = new Set(['int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64']);
+
 function toFloat32(t: Ort.Tensor): Float32Array {
   const d = t.data;
   if (d instanceof Float32Array) return d;
   if (t.type === 'float16' && d instanceof Uint16Array) return halfToFloat(d);
+  // int64 outputs (ArgMax) come as BigInt64Array, which Float32Array.from cannot take without a map.
+  if (d instanceof BigInt64Array || d instanceof BigUint64Array) return Float32Array.from(d as ArrayLike<bigint>, Number);
   return Float32Array.from(d as ArrayLike<number>);
 }
 

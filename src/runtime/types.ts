@@ -12,6 +12,8 @@ export type MediapipeKind = 'segment' | 'detect';
 export interface Tensor {
   data: Float32Array;
   dims: number[];
+  /** The graph gave integers (e.g. ArgMax class indices), converted to float here. */
+  integer?: boolean;
 }
 
 export interface InferenceSession {

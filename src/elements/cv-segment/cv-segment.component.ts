@@ -40,6 +40,10 @@ let nextTarget = 1;
  * @attr background - for `replace`: an image URL or a CSS colour
  * @attr threshold - mask probability that counts as foreground, 0.5 by default
  * @attr opacity - tint strength for `mask`, 0.5 by default
+ * @attr classes - multi-class segmenters (a softmax/logits output with one channel per class, or an ArgMax
+ *   output of class indices): the class indices that count as foreground, comma-separated (`15`, `1,2,3`);
+ *   empty counts every class but 0 (background). With `effect="mask"` each class is tinted in its own
+ *   colour (class k: green, red, blue, yellow, violet, cyan, pink, lime for k mod 8). One-class models ignore it
  * @event {CvResultEvent<SegmentOutput>} cv-result - a frame's mask summary: `{frame, timestamp, latencyMs, inferenceMs, width, height, foreground}`
  * @csspart composite - the WebGL2 canvas with the effect
  */
@@ -50,6 +54,7 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
     background: { type: String },
     threshold: { type: Number },
     opacity: { type: Number },
+    classes: { type: String },
   };
 
   /** The latest result, as in the last `cv-result`. */
@@ -59,6 +64,8 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
   declare background: string;
   declare threshold: number;
   declare opacity: number;
+  /** Multi-class models: foreground class indices, comma-separated (`"15"`, `"1,2,3"`); empty = every class but 0. */
+  declare classes: string;
 
   /** The page-side compositor, used only where the worker cannot draw. */
   private compositor: Compositor | null = null;
@@ -99,6 +106,7 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
     this.background = '';
     this.threshold = 0.5;
     this.opacity = 0.5;
+    this.classes = '';
   }
 
   protected override modelNeeds(): ModelNeed[] {
@@ -117,6 +125,7 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
       task: 'segment',
       segmenter: models.keys.segmenter!,
       threshold: this.validThreshold(),
+      classes: this.validClasses(),
       ...(inWorker ? { composite: { target: this.target, effect, opacity: this.validOpacity() } } : {}),
     };
   }
@@ -190,6 +199,18 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
 
   private validThreshold(): number {
     return this.attrs.number('threshold', this.threshold, 0.5, { min: 0, max: 1 });
+  }
+
+  /** `classes` as indices: non-negative integers, comma-separated; a bad list falls back to null (every class but 0). */
+  private validClasses(): number[] | null {
+    const text = (this.classes ?? '').trim();
+    if (!text) {
+      this.attrs.check('classes', text, true, null, ''); // clears an earlier bad value
+      return null;
+    }
+    const parts = text.split(',').map((p) => p.trim());
+    const ok = parts.every((p) => /^\d+$/.test(p) && Number(p) < 256);
+    return this.attrs.check('classes', text, ok, null, 'comma-separated class indices 0…255 (e.g. "15" or "1,2,3")') ? parts.map(Number) : null;
   }
 
   private validOpacity(): number {
@@ -267,7 +288,7 @@ export class CvSegment extends CvElement<SegmentResult, SegmentOutput> {
     const frameEl = this.frameElement();
     const comp = frameEl ? this.ensureCompositor() : null;
     if (!comp || !frameEl) return;
-    comp.setMask(result.mask, result.width, result.height);
+    comp.setMask(result.mask, result.width, result.height, result.classMap);
     comp.draw(frameEl, this.frameSize.width, this.frameSize.height, effect, this.validThreshold(), this.validOpacity());
   }
 

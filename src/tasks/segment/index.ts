@@ -29,8 +29,8 @@ export const segmentTask = defineTask<SegmentRequest, SegmentResult>({
   composite(ctx, frame, req, result) {
     const c = req.composite && ctx.compositor(req.composite.target);
     if (!c) return;
-    c.setMask(result.mask, result.width, result.height);
+    c.setMask(result.mask, result.width, result.height, result.classMap);
     c.draw(frame.image as TexImageSource, frame.width, frame.height, req.composite!.effect, req.threshold, req.composite!.opacity);
   },
-  transferables: (result) => [result.mask.buffer],
+  transferables: (result) => (result.classMap ? [result.mask.buffer, result.classMap.buffer] : [result.mask.buffer]),
 });

@@ -32,29 +32,59 @@ export function maskIoU(a: ArrayLike<number>, b: ArrayLike<number>, threshold = 
  * ready for an R8 texture. `channels` > 1 means a softmax over classes with class 0 = background.
  */
 export function maskToBytes(data: Float32Array, pixels: number, channels: number, layout: 'NCHW' | 'NHWC', logits: boolean): Uint8Array {
-  // Uint8ClampedArray rounds and clamps on write, which is what the general path below spells out.
+  if (channels > 1) return classMask(data, pixels, channels, layout, false, null).mask;
+  // Uint8ClampedArray rounds and clamps on write; logits round half up, as they always have.
   const clamped = new Uint8ClampedArray(pixels);
-  if (channels === 1 && !logits) {
-    for (let i = 0; i < pixels; i++) clamped[i] = data[i]! * 255;
-    return new Uint8Array(clamped.buffer);
-  }
-  const out = new Uint8Array(clamped.buffer);
   for (let i = 0; i < pixels; i++) {
-    let p: number;
-    if (channels === 1) {
-      const v = data[i]!;
-      p = logits ? 1 / (1 + Math.exp(-v)) : v;
-    } else {
-      const at = (c: number) => data[layout === 'NCHW' ? c * pixels + i : i * channels + c]!;
-      let max = -Infinity;
-      for (let c = 0; c < channels; c++) max = Math.max(max, at(c));
-      let sum = 0;
-      for (let c = 0; c < channels; c++) sum += Math.exp(at(c) - max);
-      p = 1 - Math.exp(at(0) - max) / sum;
-    }
-    out[i] = Math.round(Math.min(1, Math.max(0, p)) * 255);
+    const v = data[i]!;
+    clamped[i] = logits ? Math.round((1 / (1 + Math.exp(-v))) * 255) : v * 255;
   }
-  return out;
+  return new Uint8Array(clamped.buffer);
+}
+
+/**
+ * A multi-class output as a foreground mask plus each pixel's class. `channels` > 1: scores per class
+ * (softmax taken here), foreground probability = the summed probability of the `classes` counted as
+ * foreground. `integer`: one channel of class indices (an ArgMax output), foreground 255 or 0.
+ * Without `classes`, every class but 0 (background) is foreground, as before.
+ */
+export function classMask(
+  data: Float32Array,
+  pixels: number,
+  channels: number,
+  layout: 'NCHW' | 'NHWC',
+  integer: boolean,
+  classes: readonly number[] | null,
+): { mask: Uint8Array; classMap: Uint8Array } {
+  const mask = new Uint8Array(pixels);
+  const classMap = new Uint8Array(pixels);
+  const wanted = (c: number) => (classes ? classes.includes(c) : c !== 0);
+  if (integer) {
+    for (let i = 0; i < pixels; i++) {
+      const c = Math.round(data[i]!);
+      classMap[i] = Math.min(255, Math.max(0, c));
+      mask[i] = wanted(c) ? 255 : 0;
+    }
+    return { mask, classMap };
+  }
+  const fg = Array.from({ length: channels }, (_, c) => wanted(c));
+  for (let i = 0; i < pixels; i++) {
+    const at = (c: number) => data[layout === 'NCHW' ? c * pixels + i : i * channels + c]!;
+    let max = -Infinity, best = 0;
+    for (let c = 0; c < channels; c++) {
+      const v = at(c);
+      if (v > max) (max = v), (best = c);
+    }
+    let sum = 0, on = 0;
+    for (let c = 0; c < channels; c++) {
+      const e = Math.exp(at(c) - max);
+      sum += e;
+      if (fg[c]) on += e;
+    }
+    classMap[i] = Math.min(255, best);
+    mask[i] = Math.round(Math.min(1, Math.max(0, on / sum)) * 255);
+  }
+  return { mask, classMap };
 }
 
 /**

@@ -3,12 +3,14 @@ import type { Rect } from '../shared/geometry.js';
 import { frameToInput } from '../shared/image-input.js';
 import { outputOf, type FrameImage, type ModelInfo, type PipelineContext, imageInput } from '../shared/pipeline.js';
 import { inputSize } from '../shared/tensor-spec.js';
-import { foregroundShare, maskToBytes, outsideUnit } from './mask.js';
+import { classMask, foregroundShare, maskToBytes, outsideUnit } from './mask.js';
 
 export interface SegmentRequest {
   task: 'segment';
   segmenter: string;
   threshold: number;
+  /** Multi-class models: the class indices that count as foreground; null = every class but 0. */
+  classes?: number[] | null;
   /**
    * Draw the effect in the worker, on the element's composite canvas (an OffscreenCanvas it handed over),
    * with the very frame the mask was made from; absent when the page composites or shows no effect.
@@ -25,6 +27,8 @@ export interface SegmentResult {
   mask: Uint8Array;
   /** The part of the frame the mask covers, in frame pixels. */
   crop: Rect;
+  /** Multi-class models only: each pixel's most likely class (or the ArgMax output), for per-class colours. */
+  classMap?: Uint8Array;
 }
 
 export async function runSegment(
@@ -45,6 +49,10 @@ export async function runSegment(
     throw new CvError('model-output', `Mask output [${out.dims}] does not fit the ${width}×${height} input`);
   }
   const nchw = out.dims.length === 4 && out.dims[1] === channels && channels !== out.dims[3];
+  if (channels > 1 || (out.integer && channels === 1)) {
+    const { mask, classMap } = classMask(out.data, pixels, channels, nchw ? 'NCHW' : 'NHWC', !!out.integer && channels === 1, req.classes ?? null);
+    return { width, height, foreground: foregroundShare(mask, req.threshold * 255), mask, crop, classMap };
+  }
   const logits = channels === 1 && outsideUnit(out.data);
   const mask = maskToBytes(out.data, pixels, channels, nchw ? 'NCHW' : 'NHWC', logits);
   return { width, height, foreground: foregroundShare(mask, req.threshold * 255), mask, crop };
