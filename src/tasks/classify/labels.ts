@@ -5,6 +5,8 @@ export interface Label {
   label: string;
   score: number;
   box?: Rect;
+  /** Face recognition (`learn` with roi="face"): cosine distance to the nearest enrolled person. */
+  distance?: number;
 }
 
 /** Softmax, numerically stable; returns a new array. */
