@@ -4,7 +4,7 @@ import { eventWhere, mount, nextEvent } from './helpers.js';
 // Face recognition, <cv-classify learn roi="face">, with the real face detector and identity model on real
 // photos (copied into tests/.fixtures by web-test-runner.config.mjs):
 // - basketball1.png and basketball2.png: two frames of the same scene from OpenCV's sample data (Debian
-//   package opencv-doc, /usr/share/doc/opencv-doc/examples/data/; OpenCV's BSD/Apache-2.0 sample data). The
+//   package opencv-doc, /usr/share/doc/opencv-doc/examples/data/; Apache-2.0 AND BSD-3-Clause per Debian's copyright file). The
 //   man on the left, facing the camera, is in both. His face is about 40 px wide in the 640×480 frame, too
 //   small for the short-range face detector on the whole frame (it finds nothing there), so each frame is
 //   cropped to the 220 px square around him, as a camera framing him closer would see him.
