@@ -72,7 +72,8 @@ const learnStyles = css`
  * @attr learn - teach it your own classes: a frozen backbone (`features`, or `src`) plus a last layer
  *   trained in the worker on examples captured from the live frame. With roi="face" it recognises people:
  *   each capture enrols the largest face under a class name, using the `face-embedding` identity model
- *   (or `src`), and each face found is labelled with the nearest enrolled person and its `distance`, or `unknown`
+ *   (or `src`), and each face found is labelled with the nearest enrolled person and its `distance`, or `unknown`,
+ *   and its `expression`
  * @attr classes - with `learn`, the class buttons to show, comma-separated (`A,B,C` by default)
  * @attr distance-threshold - with `learn` and roi="face" (face recognition): the cosine distance (0–2) beyond which
  *   a face matches nobody enrolled and is labelled `unknown`; 0.35 by default (docs/learn.md gives the measured distances)
@@ -141,7 +142,7 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
     this.learn = false;
     this.classes = 'A,B,C';
     this.headName = '';
-    this.distanceThreshold = DEFAULT_DISTANCE_THRESHOLD;
+    this.distanceThreshold = 0.35; // DEFAULT_DISTANCE_THRESHOLD, written out so the manifest can read the default
     this.spoken = '';
     this.counts = {};
     this.learnInfo = null;
@@ -154,7 +155,13 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
 
   protected override modelNeeds(): ModelNeed[] {
     const face = this.attrs.oneOf('roi', this.roi, ['full', 'face'] as const, 'full') === 'face';
-    if (this.learn && face) return [{ role: 'backbone', src: this.src || FACE_BACKBONE }, { role: 'detector', src: FACE_DETECTOR }];
+    if (this.learn && face) {
+      return [
+        { role: 'backbone', src: this.src || FACE_BACKBONE },
+        { role: 'detector', src: FACE_DETECTOR },
+        { role: 'expression', src: FACE_CLASSIFIER },
+      ];
+    }
     if (this.learn) return [{ role: 'backbone', src: this.src || LEARN_BACKBONE }];
     if (face) {
       return [
@@ -183,7 +190,7 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
       const learn = { task: 'learn' as const, backbone: models.keys.backbone, head: this.heads.head, topK: this.validTopK(), threshold: this.validThreshold() };
       if (!models.keys.detector) return learn;
       const distanceThreshold = this.attrs.number('distance-threshold', this.distanceThreshold, DEFAULT_DISTANCE_THRESHOLD, { min: 0, max: 2 });
-      return { ...learn, detector: models.keys.detector, distanceThreshold };
+      return { ...learn, detector: models.keys.detector, distanceThreshold, ...(models.keys.expression ? { expression: models.keys.expression } : {}) };
     }
     return {
       task: 'classify',

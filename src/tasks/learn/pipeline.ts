@@ -1,5 +1,6 @@
 import { CvError } from '../../errors.js';
-import { topK } from '../classify/labels.js';
+import { topK, type Label } from '../classify/labels.js';
+import { classifyCrop } from '../classify/pipeline.js';
 import type { ClassifyResult } from '../classify/pipeline.js';
 import { coverCrop, type Rect } from '../shared/geometry.js';
 import { imageInput, outputOf, type FrameImage, type ModelInfo, type PipelineContext } from '../shared/pipeline.js';
@@ -28,6 +29,8 @@ export interface LearnRequest {
   detector?: string;
   /** With `detector`: the cosine distance beyond which a face is `unknown`. */
   distanceThreshold?: number;
+  /** With `detector`: the expression classifier's key, for an expression beside each identity. */
+  expression?: string;
 }
 
 /** How one view of a captured frame is altered before it is embedded. */
@@ -143,12 +146,20 @@ export async function runLearn(
     if (!(head instanceof CentroidHead)) throw new CvError('head-mismatch', 'This head was not made for face recognition: learn the people again with roi="face"');
     const faces = await findFaces(models(req.detector));
     const limit = req.distanceThreshold ?? DEFAULT_DISTANCE_THRESHOLD;
-    const labels = [];
+    const expression = req.expression ? models(req.expression) : null;
+    const labels: Label[] = [];
     for (const face of faces) {
-      const d = head.distances(await embed(ctx, backbone, frame, faceView(face.box, frame)));
+      const view = faceView(face.box, frame);
+      const d = head.distances(await embed(ctx, backbone, frame, view));
       const k = d.indexOf(Math.min(...d));
       const distance = d[k]!;
-      labels.push({ label: distance <= limit ? head.labels[k]! : UNKNOWN, score: Math.max(0, 1 - distance), distance, box: face.box });
+      const label: Label = { label: distance <= limit ? head.labels[k]! : UNKNOWN, score: Math.max(0, 1 - distance), distance, box: face.box };
+      // The expression model is trained on the same loose crop (classify's roi="face" grows the box 1.2× too).
+      if (expression) {
+        const [best] = await classifyCrop(ctx, expression, frame, view.crop, { topK: 1, threshold: 0 });
+        if (best) label.expression = best.label;
+      }
+      labels.push(label);
     }
     return { labels, faces };
   }
