@@ -16,6 +16,8 @@ mkdirSync('tests/.fixtures', { recursive: true });
 // Real photos the tests load as sources, served from tests/.fixtures/: skimage's astronaut (NASA's
 // portrait, also what the fake camera plays) and darknet's people and animals.
 const PHOTOS = ['/usr/lib/python3/dist-packages/skimage/data/astronaut.png', ...['dog.jpg', 'horses.jpg', 'eagle.jpg', 'giraffe.jpg', 'person.jpg'].map((p) => `/usr/share/darknet/data/${p}`)];
+// Face recognition (tests/elements/faces.test.js): opencv-doc's two basketball frames, matplotlib's Grace Hopper.
+PHOTOS.push(...['basketball1.png', 'basketball2.png'].map((p) => `/usr/share/doc/opencv-doc/examples/data/${p}`), '/usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg');
 for (const photo of PHOTOS) copyFileSync(photo, `tests/.fixtures/${basename(photo)}`);
 const camera = fakeCameraVideo(PHOTOS[0], 'tests/.fixtures/astronaut.y4m');
 

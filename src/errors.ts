@@ -38,6 +38,7 @@ export const ERROR_CODES = [
   'head-mismatch',
   'head-invalid',
   'no-head-name',
+  'no-face', // learn with roi="face": the captured frame shows no face to enrol
 ] as const;
 
 export type CvErrorCode = (typeof ERROR_CODES)[number];

@@ -30,13 +30,13 @@ export class LearnController implements ReactiveController {
     return this.id;
   }
 
-  /** Opens a head on `backbone` in `client`'s worker (restoring the copy saved under `storeKey`). */
-  async open(client: InferenceClient, backbone: { key: string; name: string }, storeKey: string | null): Promise<LearnStatus> {
+  /** Opens a head on `backbone` in `client`'s worker (restoring the copy saved under `storeKey`); with `detector`, a face-recognition head. */
+  async open(client: InferenceClient, backbone: { key: string; name: string }, storeKey: string | null, detector?: string): Promise<LearnStatus> {
     this.close();
     const id = `head-${++headSerial}-${Math.random().toString(36).slice(2, 8)}`;
     client.onLearnProgress(id, (s) => this.onProgress(s));
     const sha256 = backbone.key.slice(backbone.key.lastIndexOf('#') + 1) || null;
-    const status = await client.learn({ op: 'open', head: id, backbone: { ...backbone, sha256 }, storeKey });
+    const status = await client.learn({ op: 'open', head: id, backbone: { ...backbone, sha256 }, storeKey, ...(detector ? { detector } : {}) });
     this.id = id;
     this.client = client;
     return status;

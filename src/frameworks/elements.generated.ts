@@ -14,6 +14,8 @@ export interface CvClassifyAttributes {
   learn?: CvClassify['learn'];
   /** Class names for the capture buttons, comma-separated. */
   classes?: CvClassify['classes'];
+  /** Face recognition: cosine distance beyond which a face is `unknown` (see the `distance-threshold` attribute). */
+  'distance-threshold'?: CvClassify['distanceThreshold'];
   /** IndexedDB key of the learned head; the element's `id` when empty. */
   'head-name'?: CvClassify['headName'];
   /** Show the fps and latency readout (`part="hud"`). */
@@ -56,6 +58,8 @@ export interface CvClassifyProperties {
   classes?: CvClassify['classes'];
   /** IndexedDB key of the learned head; the element's `id` when empty. */
   headName?: CvClassify['headName'];
+  /** Face recognition: cosine distance beyond which a face is `unknown` (see the `distance-threshold` attribute). */
+  distanceThreshold?: CvClassify['distanceThreshold'];
   /** Catalog name or URL of an .onnx file; each element has a default. */
   src?: CvClassify['src'];
   /** `auto` (WebGPU on a real GPU, else WASM), `wasm`, `webgpu`, or `mediapipe` where the task has it. */

@@ -4,10 +4,12 @@
  * the training loop and IndexedDB persistence. Training runs in short chunks that yield to the
  * message loop, so live predictions keep coming while it trains.
  */
-import { SoftmaxHead, type HeadFile, type TrainSummary } from '../tasks/learn/head.js';
-import { augmentations, embed } from '../tasks/learn/pipeline.js';
+import { CentroidHead, SoftmaxHead, type HeadFile, type TrainSummary } from '../tasks/learn/head.js';
+import { augmentations, embed, enrolFace, faceAugmentations, type Augmentation } from '../tasks/learn/pipeline.js';
+import { findFaces } from '../tasks/classify/faces.js';
+import type { TaskContext } from '../tasks/task.js';
 import { mulberry32 } from '../tasks/shared/random.js';
-import type { FrameImage, ModelInfo, PipelineContext } from '../tasks/shared/pipeline.js';
+import type { FrameImage, ModelInfo } from '../tasks/shared/pipeline.js';
 import type { LearnOp, LearnStatus } from './protocol.js';
 import { CvError, type CvErrorCode } from '../errors.js';
 
@@ -24,6 +26,8 @@ interface HeadState {
   head: SoftmaxHead | null;
   backbone: { key: string; name: string; sha256: string | null };
   storeKey: string | null;
+  /** Face recognition: the face detector's key (the head is then a CentroidHead). */
+  detector: string | undefined;
   /** The running training, if any. */
   training: Promise<TrainSummary> | null;
   /** Revision the last finished training saw. */
@@ -127,7 +131,7 @@ function train(id: string, state: HeadState, notify: (id: string, s: LearnStatus
 export async function learn(
   op: LearnOp,
   deps: {
-    context: PipelineContext;
+    context: TaskContext;
     modelInfo: (key: string) => ModelInfo;
     runExclusive: <T>(job: () => Promise<T>) => Promise<T>;
     notify: (id: string, s: LearnStatus) => void;
@@ -136,16 +140,17 @@ export async function learn(
   const { notify } = deps;
   if (op.op === 'open') {
     const prev = heads.get(op.head);
-    const state: HeadState = prev ?? { head: null, backbone: op.backbone, storeKey: op.storeKey, training: null, trainedRevision: -1, rand: mulberry32(0x5eed) };
+    const state: HeadState = prev ?? { head: null, backbone: op.backbone, storeKey: op.storeKey, detector: op.detector, training: null, trainedRevision: -1, rand: mulberry32(0x5eed) };
     if (prev && prev.backbone.sha256 !== op.backbone.sha256) prev.head = null; // another backbone: old embeddings are meaningless
     state.backbone = op.backbone;
     state.storeKey = op.storeKey;
+    state.detector = op.detector;
     heads.set(op.head, state);
     // A closing element with the same key may still be training: let it finish and save first.
     for (const [id, other] of heads) if (id !== op.head && other.storeKey === op.storeKey && op.storeKey) await other.training?.catch(() => {});
     if (!state.head && state.storeKey) {
       const file = await idb<HeadFile | undefined>('readonly', (s) => s.get(state.storeKey!)).catch(() => undefined);
-      if (file && file.backbone?.sha256 === op.backbone.sha256) {
+      if (file && file.backbone?.sha256 === op.backbone.sha256 && (file.kind === 'centroid') === !!op.detector) {
         try {
           state.head = SoftmaxHead.fromFile(file);
           state.trainedRevision = state.head.revision;
@@ -167,14 +172,20 @@ export async function learn(
       const image: FrameImage = { image: frame, width: frame.width, height: frame.height };
       try {
         const model = deps.modelInfo(state.backbone.key);
-        const views = augmentations(image, model, VIEWS_PER_EXAMPLE, state.rand);
+        const detector = state.detector;
         const vectors = await deps.runExclusive(async () => {
+          let views: Augmentation[];
+          if (detector) {
+            const face = enrolFace(await findFaces(deps.context, deps.modelInfo(detector), image));
+            if (!face) throw fault('no-face', `No face found in the captured frame to enrol as "${op.label}"`);
+            views = faceAugmentations(face.box, image, VIEWS_PER_EXAMPLE, state.rand);
+          } else views = augmentations(image, model, VIEWS_PER_EXAMPLE, state.rand);
           const out: Float32Array[] = [];
           for (const v of views) out.push(await embed(deps.context, model, image, v));
           return out;
         });
-        state.head ??= new SoftmaxHead(vectors[0]!.length);
-        if (vectors[0]!.length !== state.head.dim) state.head = new SoftmaxHead(vectors[0]!.length);
+        const Head = detector ? CentroidHead : SoftmaxHead;
+        if (!state.head || vectors[0]!.length !== state.head.dim || state.head.constructor !== Head) state.head = new Head(vectors[0]!.length);
         let count = 0;
         for (const v of vectors) count = state.head.add(op.label, v);
         void train(op.head, state, notify).catch(() => {});
@@ -230,6 +241,9 @@ export async function learn(
         head = SoftmaxHead.fromFile(file);
       } catch (e) {
         throw fault('head-invalid', (e as Error).message);
+      }
+      if (!!state.detector !== head instanceof CentroidHead) {
+        throw fault('head-mismatch', state.detector ? 'This head classifies frames; face recognition (roi="face") needs a head of enrolled faces' : 'This head recognises faces: use it with roi="face"');
       }
       await state.training?.catch(() => {});
       state.head = head;

@@ -79,7 +79,8 @@ export interface LearnStatus {
 
 /** Operations on an element's learned head, all answered with a LearnStatus (export: a HeadFile). */
 export type LearnOp =
-  | { op: 'open'; head: string; backbone: { key: string; name: string; sha256: string | null }; storeKey: string | null }
+  /** `detector`: face recognition; examples are the largest face's identity, the head is nearest-centroid. */
+  | { op: 'open'; head: string; backbone: { key: string; name: string; sha256: string | null }; storeKey: string | null; detector?: string }
   | { op: 'add'; head: string; label: string; frame: ImageBitmap }
   | { op: 'clear'; head: string; label?: string }
   /** Forgets examples and weights, and deletes the saved copy. */

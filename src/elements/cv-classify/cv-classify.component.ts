@@ -25,6 +25,10 @@ export const FACE_DETECTOR = 'face-detection';
 export const DEFAULT_CLASSIFIER = 'fashion-cnn';
 /** The frozen feature extractor `learn` mode trains its head on when no `src` is given. */
 export const LEARN_BACKBONE = 'features';
+/** The identity model `learn` mode enrols faces with when roi="face" and no `src` is given. */
+export const FACE_BACKBONE = 'face-embedding';
+/** Default `distance-threshold`: faces farther than this from every enrolled person are `unknown`. */
+export const DEFAULT_DISTANCE_THRESHOLD = 0.35;
 
 /** How a `train()` ended: epochs run, and loss and accuracy on the (augmented) examples. */
 export interface TrainResult {
@@ -66,8 +70,13 @@ const learnStyles = css`
  * @attr threshold - lowest score kept, 0 by default
  * @attr roi - `full` (the centre of the frame) or `face` (each face BlazeFace finds)
  * @attr learn - teach it your own classes: a frozen backbone (`features`, or `src`) plus a last layer
- *   trained in the worker on examples captured from the live frame
+ *   trained in the worker on examples captured from the live frame. With roi="face" it recognises people:
+ *   each capture enrols the largest face under a class name, using the `face-embedding` identity model
+ *   (or `src`), and each face found is labelled with the nearest enrolled person and its `distance`, or `unknown`,
+ *   and its `expression`
  * @attr classes - with `learn`, the class buttons to show, comma-separated (`A,B,C` by default)
+ * @attr distance-threshold - with `learn` and roi="face" (face recognition): the cosine distance (0–2) beyond which
+ *   a face matches nobody enrolled and is labelled `unknown`; 0.35 by default (docs/learn.md gives the measured distances)
  * @attr head-name - with `learn`, the IndexedDB key the learned head is saved under (the element's
  *   `id` when absent; with neither, the head lives only as long as the element)
  * @event {CvResultEvent<ClassifyOutput>} cv-result - a frame's labels: `{frame, timestamp, latencyMs, inferenceMs, labels}`
@@ -93,6 +102,7 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
     learn: { type: Boolean, reflect: true },
     classes: { type: String },
     headName: { type: String, attribute: 'head-name' },
+    distanceThreshold: { type: Number, attribute: 'distance-threshold' },
     spoken: { state: true },
     counts: { state: true },
     learnInfo: { state: true },
@@ -111,6 +121,8 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
   declare classes: string;
   /** IndexedDB key of the learned head; the element's `id` when empty. */
   declare headName: string;
+  /** Face recognition: cosine distance beyond which a face is `unknown` (see the `distance-threshold` attribute). */
+  declare distanceThreshold: number;
   protected declare spoken: string;
   protected declare counts: Record<string, number>;
   /** What the learn bar's status says: the hint before anything is learned, or the last training. */
@@ -130,6 +142,7 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
     this.learn = false;
     this.classes = 'A,B,C';
     this.headName = '';
+    this.distanceThreshold = 0.35; // DEFAULT_DISTANCE_THRESHOLD, written out so the manifest can read the default
     this.spoken = '';
     this.counts = {};
     this.learnInfo = null;
@@ -141,8 +154,16 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
   }
 
   protected override modelNeeds(): ModelNeed[] {
+    const face = this.attrs.oneOf('roi', this.roi, ['full', 'face'] as const, 'full') === 'face';
+    if (this.learn && face) {
+      return [
+        { role: 'backbone', src: this.src || FACE_BACKBONE },
+        { role: 'detector', src: FACE_DETECTOR },
+        { role: 'expression', src: FACE_CLASSIFIER },
+      ];
+    }
     if (this.learn) return [{ role: 'backbone', src: this.src || LEARN_BACKBONE }];
-    if (this.attrs.oneOf('roi', this.roi, ['full', 'face'] as const, 'full') === 'face') {
+    if (face) {
       return [
         { role: 'classifier', src: this.src || FACE_CLASSIFIER },
         { role: 'detector', src: FACE_DETECTOR },
@@ -166,7 +187,10 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
 
   protected override buildRequest(models: LoadedModels): PipelineRequest {
     if (models.keys.backbone) {
-      return { task: 'learn', backbone: models.keys.backbone, head: this.heads.head, topK: this.validTopK(), threshold: this.validThreshold() };
+      const learn = { task: 'learn' as const, backbone: models.keys.backbone, head: this.heads.head, topK: this.validTopK(), threshold: this.validThreshold() };
+      if (!models.keys.detector) return learn;
+      const distanceThreshold = this.attrs.number('distance-threshold', this.distanceThreshold, DEFAULT_DISTANCE_THRESHOLD, { min: 0, max: 2 });
+      return { ...learn, detector: models.keys.detector, distanceThreshold, ...(models.keys.expression ? { expression: models.keys.expression } : {}) };
     }
     return {
       task: 'classify',
@@ -259,7 +283,9 @@ export class CvClassify extends CvElement<ClassifyResult, ClassifyOutput> {
   protected override async prepareModels(models: LoadedModels): Promise<void> {
     this.heads.close();
     if (!models.keys.backbone) return;
-    const status = await this.heads.open(models.client, { key: models.keys.backbone, name: this.src || LEARN_BACKBONE }, this.storeKey());
+    const detector = models.keys.detector;
+    const name = this.src || (detector ? FACE_BACKBONE : LEARN_BACKBONE);
+    const status = await this.heads.open(models.client, { key: models.keys.backbone, name }, this.storeKey(), detector);
     const headId = this.heads.head;
     this.counts = status.counts;
     this.learnInfo = this.describe(status);

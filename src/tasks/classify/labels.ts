@@ -5,6 +5,10 @@ export interface Label {
   label: string;
   score: number;
   box?: Rect;
+  /** Face recognition (`learn` with roi="face"): cosine distance to the nearest enrolled person. */
+  distance?: number;
+  /** Face recognition: the face's expression (the `expression` model's best label). */
+  expression?: string;
 }
 
 /** Softmax, numerically stable; returns a new array. */

@@ -52,7 +52,8 @@ function pickDetectorOutputs(model: ModelInfo, out: Record<string, { data: Float
   return [reg, score];
 }
 
-async function classifyCrop(ctx: PipelineContext, model: ModelInfo, frame: FrameImage, crop: Rect, req: ClassifyRequest): Promise<Label[]> {
+/** The best labels of one crop of the frame (also used for the expression beside a recognised face). */
+export async function classifyCrop(ctx: PipelineContext, model: ModelInfo, frame: FrameImage, crop: Rect, req: Pick<ClassifyRequest, 'topK' | 'threshold'>): Promise<Label[]> {
   const { name, tensor } = frameToInput(ctx, model, frame, crop);
   const out = await ctx.run(model, { [name]: tensor });
   const raw = outputOf(model, out).data;

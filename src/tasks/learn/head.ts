@@ -10,6 +10,8 @@ import { CvError } from '../../errors.js';
 export interface HeadFile {
   format: 'cv-elements-head';
   version: 1;
+  /** `softmax` (absent in older files) or `centroid` (face recognition: one unit-length centroid per person in `weights`). */
+  kind?: 'softmax' | 'centroid';
   /** The frozen feature extractor the weights belong to; a head only fits the backbone it was trained on. */
   backbone: { name: string; sha256: string | null; dim: number };
   /** Classes in weight-row order. */
@@ -202,6 +204,7 @@ export class SoftmaxHead {
     return {
       format: 'cv-elements-head',
       version: 1,
+      kind: this instanceof CentroidHead ? 'centroid' : 'softmax',
       backbone: { ...backbone, dim: this.dim },
       labels: [...this.labels],
       mean: Array.from(this.mean),
@@ -221,6 +224,7 @@ export class SoftmaxHead {
   static fromFile(file: HeadFile): SoftmaxHead {
     const bad = (why: string) => new CvError('head-invalid', `Not a usable head file: ${why}`);
     if (!file || typeof file !== 'object' || file.format !== 'cv-elements-head' || file.version !== 1) throw bad('format/version');
+    if (file.kind !== undefined && file.kind !== 'softmax' && file.kind !== 'centroid') throw bad(`kind "${String(file.kind)}" is neither softmax nor centroid`);
     const D = file.backbone?.dim;
     if (!Number.isInteger(D) || D <= 0) throw bad('backbone.dim is not a positive integer');
     if (!Array.isArray(file.labels) || !file.labels.length || !file.labels.every((l) => typeof l === 'string')) throw bad('labels are not a list of names');
@@ -243,7 +247,7 @@ export class SoftmaxHead {
       if (!Array.isArray(rows)) throw bad(`examples of "${label}" are not a list`);
       rows.forEach((r, i) => numbers(`examples["${label}"][${i}]`, r, D));
     }
-    const head = new SoftmaxHead(D);
+    const head = file.kind === 'centroid' ? new CentroidHead(D) : new SoftmaxHead(D);
     for (const [label, rows] of Object.entries(file.examples ?? {})) {
       for (const r of rows) head.add(label, Float32Array.from(r));
     }
@@ -255,6 +259,79 @@ export class SoftmaxHead {
     head.summary = { epochs: t.epochs!, loss: t.loss!, accuracy: t.accuracy! };
     return head;
   }
+}
+
+/**
+ * The head of face recognition (`learn` with roi="face"): nearest centroid on L2-normalised identity
+ * descriptors, compared by cosine distance. The descriptor was trained so that one person's faces lie
+ * close together, so there is nothing to fit: a centroid per person is their enrolment. Unlike softmax it
+ * has an open-set answer (a face far from every centroid is nobody enrolled), works from one person and
+ * one capture, and adding a person never moves the others. Centroids rather than nearest neighbour: they
+ * average the augmented views and captures of a person, so one odd capture weighs less.
+ * `weights` holds the K unit centroids; `mean` 0 and `scale` 1 keep the file format of the softmax head.
+ */
+export class CentroidHead extends SoftmaxHead {
+  override begin(): void {
+    const labels = [...this.examples].filter(([, v]) => v.length > 0).map(([k]) => k);
+    const D = this.dim;
+    const W = new Float32Array(labels.length * D);
+    labels.forEach((l, k) => {
+      const c = W.subarray(k * D, (k + 1) * D);
+      for (const x of this.examples.get(l)!) {
+        const u = unit(x);
+        for (let i = 0; i < D; i++) c[i]! += u[i]!;
+      }
+      c.set(unit(c));
+    });
+    this.labels = labels;
+    this.weights = W;
+    this.bias = new Float32Array(labels.length);
+    this.mean = new Float32Array(D);
+    this.scale = new Float32Array(D).fill(1);
+    // Loss: mean distance of the examples to their own centroid; accuracy: how many are nearest to it.
+    let loss = 0, right = 0, n = 0;
+    labels.forEach((l, k) => {
+      for (const x of this.examples.get(l)!) {
+        const d = this.distances(x);
+        loss += d[k]!;
+        if (d.indexOf(Math.min(...d)) === k) right++;
+        n++;
+      }
+    });
+    this.summary = { epochs: 1, loss: n ? loss / n : 0, accuracy: n ? right / n : 0 };
+  }
+
+  /** Nothing to iterate: `begin()` placed the centroids. */
+  override trainEpochs(): TrainSummary {
+    return this.summary;
+  }
+
+  /** Cosine distance (1 − cos) of a descriptor to each person's centroid, in `labels` order. */
+  distances(embedding: Float32Array): Float32Array {
+    if (!this.ready) throw new CvError('no-examples', 'Nobody is enrolled yet');
+    const u = unit(embedding);
+    const D = this.dim;
+    const out = new Float32Array(this.labels.length);
+    for (let k = 0; k < out.length; k++) {
+      let dot = 0;
+      for (let i = 0; i < D; i++) dot += u[i]! * this.weights[k * D + i]!;
+      out[k] = 1 - dot;
+    }
+    return out;
+  }
+
+  /** Similarity (1 − distance, at least 0) per person, so callers that rank by score still work. */
+  override predict(embedding: Float32Array): Float32Array {
+    return this.distances(embedding).map((d) => Math.max(0, 1 - d));
+  }
+}
+
+/** `x` scaled to length 1 (a zero vector stays zero). */
+export function unit(x: Float32Array): Float32Array {
+  let n = 0;
+  for (let i = 0; i < x.length; i++) n += x[i]! * x[i]!;
+  const s = n > 0 ? 1 / Math.sqrt(n) : 0;
+  return x.map((v) => v * s);
 }
 
 /** Softmax of W·x + b into `p`; returns the arg-max. */
