@@ -29,6 +29,12 @@ const CONTROLS = {
     ['backend', 'select', ['auto', 'wasm', 'webgpu']],
     ['top-k', 'number', { min: 1, max: 10, step: 1 }],
   ],
+  faces: [
+    ['classes', 'text', 'Me,Friend'],
+    ['distance-threshold', 'number', { min: 0, max: 2, step: 0.05 }],
+    ['head-name', 'text', 'demo-faces'],
+    ['backend', 'select', ['auto', 'wasm', 'webgpu']],
+  ],
   generate: [
     ['src', 'select', ['vae', 'dcgan', 'esrgan']],
     ['variants', 'number', { min: 1, max: 8, step: 1 }],
