@@ -129,5 +129,7 @@ test('the tarball stays within its size bounds', () => {
   assert.ok(info.unpackedSize < 116e6, `unpacked ${mb(info.unpackedSize)} MB`);
   assert.ok(info.size < 60e6, `packed ${mb(info.size)} MB`);
   const js = [...info.files].filter((f) => /^dist\/[^/]+\.js$/.test(f.path)).reduce((s, f) => s + f.size, 0);
-  assert.ok(js < 600e3, `${mb(js)} MB of entry, chunk and worker JS`);
+  // 609 KB after issues 17 and 14 (engine fallbacks, <cv-detect>, face recognition, multi-class masks; the worker
+  // alone is 378 KB, most of it onnxruntime-web's and MediaPipe's JS): the bound moves to 650 KB, not further.
+  assert.ok(js < 650e3, `${mb(js)} MB of entry, chunk and worker JS`);
 });
